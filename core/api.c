@@ -1,0 +1,126 @@
+/* api.c - the public entry points: create, run, destroy, introspection. */
+#include "internal.h"
+#include "../dispatch/cpu.h"
+#include "../dispatch/dispatch.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+struct vconv_conv {
+    vconv_problem p;
+    const vconv_impl *impl;
+    void *state;
+    int verbose;   /* VCONV_VERBOSE at create: runs log when set */
+};
+
+vconv_status vconv_conv_create(const vconv_conv_desc *d, const float *weights,
+                               const float *bias, const vconv_options *opt,
+                               vconv_conv **out)
+{
+    if (!out)
+        return vconv_error(VCONV_ERR_INVALID_ARG, "out (the plan pointer) is "
+                                                  "NULL");
+    *out = NULL;
+    vconv_problem p;
+    vconv_status s = vconv_problem_init(d, &p);
+    if (s != VCONV_OK)
+        return s;
+    if (!weights)
+        return vconv_error(VCONV_ERR_INVALID_ARG, "weights is NULL");
+    vconv_resolved r;
+    if ((s = vconv_resolve_options(opt, &r)) != VCONV_OK)
+        return s;
+    p.threads = r.threads;
+    double t0 = vconv_now();
+    const vconv_impl *impl;
+    if ((s = vconv_select(&p, &r, weights, bias, &impl)) != VCONV_OK)
+        return s;
+    vconv_conv *c = calloc(1, sizeof *c);
+    if (!c)
+        return vconv_error(VCONV_ERR_NO_MEMORY, "no memory for the plan");
+    c->p = p;
+    c->impl = impl;
+    c->verbose = vconv_verbose_level();
+    if ((s = impl->create(&c->p, weights, bias, &c->state)) != VCONV_OK) {
+        free(c);
+        if (s == VCONV_ERR_NO_MEMORY)
+            return vconv_error(s, "%s: no memory for the packed weights",
+                               impl->name);
+        return s;
+    }
+    if (c->verbose)
+        vconv_log("create,%s,%.3f ms", impl->name, (vconv_now() - t0) * 1e3);
+    *out = c;
+    return VCONV_OK;
+}
+
+vconv_status vconv_conv_run(const vconv_conv *c, const float *src, float *dst)
+{
+    if (!c)
+        return vconv_error(VCONV_ERR_INVALID_ARG, "plan is NULL");
+    if (!src)
+        return vconv_error(VCONV_ERR_INVALID_ARG, "src is NULL");
+    if (!dst)
+        return vconv_error(VCONV_ERR_INVALID_ARG, "dst is NULL");
+    uintptr_t s0 = (uintptr_t)src, s1 = s0 + vconv_src_elems(&c->p) * 4;
+    uintptr_t d0 = (uintptr_t)dst, d1 = d0 + vconv_dst_elems(&c->p) * 4;
+    if (s0 < d1 && d0 < s1)
+        return vconv_error(VCONV_ERR_INVALID_ARG,
+                           "src [%p, +%zu floats) and dst [%p, +%zu floats) "
+                           "overlap",
+                           (const void *)src, vconv_src_elems(&c->p),
+                           (void *)dst, vconv_dst_elems(&c->p));
+    double t0 = c->verbose ? vconv_now() : 0;
+    vconv_status s = c->impl->run(c->state, &c->p, src, dst);
+    if (s == VCONV_ERR_NO_MEMORY)
+        s = vconv_error(s, "%s: no memory for the run's scratch",
+                        c->impl->name);
+    if (c->verbose) {
+        char ps[256];
+        vconv_problem_str(&c->p, ps, sizeof ps);
+        vconv_log("run,%s,%s,threads:%d,%s,%.4f ms", c->impl->name, ps,
+                  c->p.threads, s == VCONV_OK ? "ok" : vconv_status_str(s),
+                  (vconv_now() - t0) * 1e3);
+    }
+    return s;
+}
+
+const char *vconv_conv_impl_name(const vconv_conv *c)
+{
+    return c ? c->impl->name : NULL;
+}
+
+int vconv_conv_threads(const vconv_conv *c) { return c ? c->p.threads : 0; }
+
+void vconv_conv_destroy(vconv_conv *c)
+{
+    if (!c)
+        return;
+    c->impl->destroy(c->state);
+    free(c);
+}
+
+int vconv_impl_count(void)
+{
+    int n;
+    vconv_registry(&n);
+    return n;
+}
+
+vconv_status vconv_impl_get(int index, vconv_impl_info *info)
+{
+    int n;
+    const vconv_impl *const *t = vconv_registry(&n);
+    if (!info)
+        return vconv_error(VCONV_ERR_INVALID_ARG, "info is NULL");
+    if (index < 0 || index >= n)
+        return vconv_error(VCONV_ERR_INVALID_ARG,
+                           "implementation index (%d) is not in 0..%d", index,
+                           n - 1);
+    info->name = t[index]->name;
+    info->algo = t[index]->algo;
+    info->isa = t[index]->isa;
+    info->available = vconv_cpu_mask_has_isa(vconv_cpu_features(),
+                                             t[index]->isa);
+    return VCONV_OK;
+}
