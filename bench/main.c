@@ -20,6 +20,9 @@ static const command commands[] = {
     {"cpu", cmd_cpu,
      "cpu                 ISA mask, CPU, cores, caches, threads, and the "
      "implementation registry"},
+    {"peak", cmd_peak,
+     "peak                measured FMA peak per ISA (1 and N threads) and "
+     "memory bandwidth"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

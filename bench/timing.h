@@ -1,0 +1,43 @@
+/* timing.h - interleaved, warmed-up, median timing of several competitors
+   (vconv and its peers) in one process: the bench's measuring rule. */
+#ifndef VCONV_BENCH_TIMING_H
+#define VCONV_BENCH_TIMING_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Monotonic seconds. */
+double bench_now(void);
+
+/* One competitor: fn(ctx) does one call of the measured work. */
+typedef struct {
+    void (*fn)(void *ctx);
+    void *ctx;
+} bench_competitor;
+
+typedef struct {
+    double median;   /* seconds per call: the median of the samples */
+    double min, max; /* seconds per call: the extreme samples */
+    int samples;
+    long calls;      /* calls per sample */
+} bench_timing;
+
+/*
+ * Measures n competitors interleaved: each is warmed up (one call, then
+ * calls until warmup_s), its calls per sample set so that a sample lasts
+ * about sample_s; then `samples` rounds, in each of which every competitor
+ * takes one sample in turn (so slow drifts of clock or load hit all
+ * alike). out[i] gets competitor i's median, min and max seconds per call.
+ */
+void bench_measure(const bench_competitor *c, int n, int samples,
+                   double warmup_s, double sample_s, bench_timing *out);
+
+/* The median of x[0..n) (x is reordered). */
+double bench_median(double *x, int n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
