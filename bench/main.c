@@ -23,6 +23,9 @@ static const command commands[] = {
     {"peak", cmd_peak,
      "peak                measured FMA peak per ISA (1 and N threads) and "
      "memory bandwidth"},
+    {"gemm", cmd_gemm,
+     "gemm                vconv's SGEMM GFLOP/s beside the FMA peak and "
+     "OpenBLAS"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -129,6 +129,22 @@ static void test_ukernel(const vconv_sgemm_kernel *kern)
                                    sizeof(float));
                 vconv_sgemm_pack(m, k, a, k, 1, MR, ap);
                 vconv_sgemm_pack(n, k, b, 1, N, NR, bp);
+                {
+                    /* the kernel's own pack routine moves the same floats */
+                    const size_t sa = vconv_sgemm_packed_size(m, k, MR);
+                    const size_t sb = vconv_sgemm_packed_size(n, k, NR);
+                    float *ap2 = malloc(sa * sizeof(float));
+                    float *bp2 = malloc(sb * sizeof(float));
+                    kern->pack(m, k, a, k, 1, MR, ap2);
+                    kern->pack(n, k, b, 1, N, NR, bp2);
+                    CHECK(!memcmp(ap, ap2, sa * sizeof(float)) &&
+                              !memcmp(bp, bp2, sb * sizeof(float)),
+                          "%s: its pack routine differs from "
+                          "vconv_sgemm_pack (m=%d n=%d k=%d)",
+                          kern->name, m, n, k);
+                    free(ap2);
+                    free(bp2);
+                }
                 const int combos = k == 7 ? 16 : 1;
                 for (int cmb = 0; cmb < combos; cmb++) {
                     const int sel = k == 7 ? cmb : cases % 16;
@@ -298,8 +314,10 @@ static void test_driver(const vconv_sgemm_kernel *kern)
         {MR, NR, 16},      {MR + 1, NR + 1, 17}, {2 * MR + 3, 3 * NR + 5, 51},
         {5, 4 * NR + 1, 40}, {4 * MR + 1, 7, 33}, {100, 77, 100}};
     /* blockings: all share kc = 16 (the bits must agree across them) */
-    const vconv_sgemm_blocking bls[] = {
-        {16, MR, NR}, {16, 3 * MR, 2 * NR}, {16, 64 * MR, 64 * NR}};
+    const vconv_sgemm_blocking bls[] = {{.kc = 16, .mc = MR, .nc = NR},
+                                         {.kc = 16, .mc = 3 * MR, .nc = 2 * NR},
+                                         {.kc = 16, .mc = 64 * MR,
+                                          .nc = 64 * NR}};
     test_rng rng = {7 + (uint64_t)kern->isa};
     int runs = 0;
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
@@ -322,12 +340,14 @@ static void test_driver(const vconv_sgemm_kernel *kern)
             bool have_first = false;
             for (size_t bi = 0; bi < sizeof bls / sizeof bls[0]; bi++)
                 for (int threads = 1; threads <= 3; threads++)
-                    for (int src = 0; src < 3; src++) {
-                        /* 0: both strided, 1: A prepacked, 2: both */
+                    for (int src = 0; src < 4; src++) {
+                        /* 0: both strided (the kernel's pack), 1: A
+                           prepacked, 2: both, 3: strided, portable pack */
+                        const vconv_sgemm_kernel *pk = src == 3 ? NULL : kern;
                         vconv_sgemm_strided as =
-                            vconv_sgemm_src_strided(g.a, g.k, 1);
+                            vconv_sgemm_src_strided(pk, g.a, g.k, 1);
                         vconv_sgemm_strided bs =
-                            vconv_sgemm_src_strided(g.b, 1, g.n);
+                            vconv_sgemm_src_strided(pk, g.b, 1, g.n);
                         vconv_sgemm_prepacked ap =
                             vconv_sgemm_src_prepacked(apk, g.m);
                         vconv_sgemm_prepacked bp =

@@ -120,6 +120,13 @@ VCONV_INTERNAL void vconv_sgemm_ukernel_6x16__avx2(
 VCONV_INTERNAL void vconv_sgemm_ukernel_14x32__avx512(
     size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
     size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
+/* vector pack routines of those kernels (sgemm-pack-<isa>.c) */
+VCONV_INTERNAL void vconv_sgemm_pack__avx2(int rows, int kc, const float *src,
+                                           ptrdiff_t rs, ptrdiff_t ps, int r,
+                                           float *dst);
+VCONV_INTERNAL void vconv_sgemm_pack__avx512(int rows, int kc,
+                                             const float *src, ptrdiff_t rs,
+                                             ptrdiff_t ps, int r, float *dst);
 #endif
 
 /* Cache blocks of a kernel. kc depends only on the kernel's tile and the
@@ -129,14 +136,23 @@ typedef struct {
     int kc;  /* K block: A and B micro-panels of kc stay in L1 */
     int mc;  /* M block (multiple of MR): the packed A block stays in L2 */
     int nc;  /* N block (multiple of NR): the packed B block stays in L3 */
+    int order;
 } vconv_sgemm_blocking;
 
-/* One GEMM kernel: its ISA, tile and blocking. */
+/* A pack routine: vconv_sgemm_pack's contract (below). */
+typedef void (*vconv_sgemm_pack_fn)(int rows, int kc, const float *src,
+                                    ptrdiff_t rs, ptrdiff_t ps, int r,
+                                    float *dst);
+
+/* One GEMM kernel: its ISA, tile, microkernel and pack routine (the
+   portable one, or one of its ISA with vector code for the kernel's own
+   tile: same results, bit for bit, as it only moves floats). */
 typedef struct {
     const char *name;            /* "14x32-avx512" */
     vconv_isa isa;
     int mr, nr;
     vconv_sgemm_ukernel_fn ukernel;
+    vconv_sgemm_pack_fn pack;
 } vconv_sgemm_kernel;
 
 /* The kernel vconv uses for an ISA; NULL when this build has none (NEON
@@ -195,15 +211,17 @@ struct vconv_sgemm_src {
     bool prepacked;
 };
 
-/* A strided matrix (element (row, p) at ptr[row * rs + p * ps]). */
+/* A strided matrix (element (row, p) at ptr[row * rs + p * ps]), packed
+   with kern's pack routine (kern NULL: the portable one). */
 typedef struct {
     vconv_sgemm_src base;
     const float *ptr;
     ptrdiff_t rs, ps;
+    vconv_sgemm_pack_fn pack;
 } vconv_sgemm_strided;
-VCONV_INTERNAL vconv_sgemm_strided vconv_sgemm_src_strided(const float *ptr,
-                                                           ptrdiff_t rs,
-                                                           ptrdiff_t ps);
+VCONV_INTERNAL vconv_sgemm_strided
+vconv_sgemm_src_strided(const vconv_sgemm_kernel *kern, const float *ptr,
+                        ptrdiff_t rs, ptrdiff_t ps);
 
 /* A prepacked operand (vconv_sgemm_pack_blocked with the driver's kc and
    the source's R) of `rows` rows. */

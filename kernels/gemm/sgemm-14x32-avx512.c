@@ -97,6 +97,14 @@ void vconv_sgemm_ukernel_14x32__avx512(size_t m, size_t n, size_t k,
     __m512 c12_0 = _mm512_setzero_ps(), c12_1 = _mm512_setzero_ps();
     __m512 c13_0 = _mm512_setzero_ps(), c13_1 = _mm512_setzero_ps();
 
+    /* C is read (or its lines fetched for the store) only after the k
+       loop: prefetching the tile's rows now hides that latency (a tile
+       row is 128 bytes, two or three lines: its first and last float) */
+    for (size_t i = 0; i < m; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + n - 1), _MM_HINT_T0);
+    }
+
     size_t p = k;
     for (; p >= 4; p -= 4) {
         STEP();

@@ -102,6 +102,14 @@ void vconv_sgemm_ukernel_6x16__avx2(size_t m, size_t n, size_t k,
     __m256 c4_0 = _mm256_setzero_ps(), c4_1 = _mm256_setzero_ps();
     __m256 c5_0 = _mm256_setzero_ps(), c5_1 = _mm256_setzero_ps();
 
+    /* C is read (or its lines fetched for the store) only after the k
+       loop: prefetching the tile's rows now hides that latency (a tile
+       row is 64 bytes, one or two lines: its first and last float) */
+    for (size_t i = 0; i < m; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + n - 1), _MM_HINT_T0);
+    }
+
     size_t p = k;
     for (; p >= 4; p -= 4) {
         STEP();

@@ -9,15 +9,18 @@
 
 #include <omp.h>
 #include <stdlib.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------- kernels */
 
 static const vconv_sgemm_kernel kernel_table[] = {
-    {"6x8-scalar", VCONV_ISA_SCALAR, 6, 8, vconv_sgemm_ukernel_6x8__scalar},
+    {"6x8-scalar", VCONV_ISA_SCALAR, 6, 8, vconv_sgemm_ukernel_6x8__scalar,
+     vconv_sgemm_pack},
 #if VCONV_ARCH_X86_64
-    {"6x16-avx2", VCONV_ISA_AVX2, 6, 16, vconv_sgemm_ukernel_6x16__avx2},
+    {"6x16-avx2", VCONV_ISA_AVX2, 6, 16, vconv_sgemm_ukernel_6x16__avx2,
+     vconv_sgemm_pack__avx2},
     {"14x32-avx512", VCONV_ISA_AVX512, 14, 32,
-     vconv_sgemm_ukernel_14x32__avx512},
+     vconv_sgemm_ukernel_14x32__avx512, vconv_sgemm_pack__avx512},
 #endif
 };
 
@@ -51,6 +54,9 @@ vconv_sgemm_blocking vconv_sgemm_blocking_get(const vconv_sgemm_kernel *k)
     b.kc = kc;
     b.mc = mc;
     b.nc = nc;
+    b.order = 0;
+    const char *e = getenv("VCONV_GEMM_TUNE");
+    if (e) sscanf(e, "%d,%d,%d,%d", &b.kc, &b.mc, &b.nc, &b.order);
     return b;
 }
 
@@ -60,15 +66,17 @@ static const float *strided_get(const vconv_sgemm_src *s, int r0, int rows,
                                 int k0, int kc, int r, float *dst)
 {
     const vconv_sgemm_strided *m = (const vconv_sgemm_strided *)s;
-    vconv_sgemm_pack(rows, kc, m->ptr + r0 * m->rs + k0 * m->ps, m->rs,
-                     m->ps, r, dst);
+    m->pack(rows, kc, m->ptr + r0 * m->rs + k0 * m->ps, m->rs, m->ps, r,
+            dst);
     return dst;
 }
 
-vconv_sgemm_strided vconv_sgemm_src_strided(const float *ptr, ptrdiff_t rs,
+vconv_sgemm_strided vconv_sgemm_src_strided(const vconv_sgemm_kernel *kern,
+                                            const float *ptr, ptrdiff_t rs,
                                             ptrdiff_t ps)
 {
-    vconv_sgemm_strided s = {{strided_get, false}, ptr, rs, ps};
+    vconv_sgemm_strided s = {{strided_get, false}, ptr, rs, ps,
+                             kern ? kern->pack : vconv_sgemm_pack};
     return s;
 }
 
@@ -206,6 +214,25 @@ void vconv_sgemm_run(const vconv_sgemm_kernel *kern,
                 for (int ic = m0; ic < m1; ic += s.mc) {
                     const int mc = vconv_min_i(s.mc, m1 - ic);
                     const float *ap = g->a->get(g->a, ic, mc, pc, kc, MR, abuf);
+                    if (bl->order == 1) {
+                    for (int jp = jp0; jp < jp1; jp++) {
+                        const int j = jp * NR;
+                        const int nr = vconv_min_i(NR, nc - j);
+                        const float *cb = last && g->col_bias
+                                              ? g->col_bias + jc + j
+                                              : NULL;
+                        for (int i = 0; i < mc; i += MR) {
+                        const int mr = vconv_min_i(MR, mc - i);
+                        const float *a = ap + (size_t)i * kc;
+                        const float *rb =
+                            last && g->row_bias ? g->row_bias + ic + i : NULL;
+                            uk((size_t)mr, (size_t)nr, (size_t)kc, a,
+                               bp + (size_t)j * kc,
+                               g->c + (size_t)(ic + i) * g->ldc + jc + j,
+                               g->ldc, f, rb, cb);
+                        }
+                    }
+                    } else
                     /* A micro-panel outer: it stays in L1 while the B
                        micro-panels of the thread's slice stream from L2 */
                     for (int i = 0; i < mc; i += MR) {
@@ -252,8 +279,10 @@ vconv_status vconv_sgemm(vconv_isa isa, int threads, int m, int n, int k,
                            "sgemm m=%d n=%d k=%d threads=%d", m, n, k,
                            threads);
     const vconv_sgemm_blocking bl = vconv_sgemm_blocking_get(kern);
-    vconv_sgemm_strided as = vconv_sgemm_src_strided(a, (ptrdiff_t)lda, 1);
-    vconv_sgemm_strided bs = vconv_sgemm_src_strided(b, 1, (ptrdiff_t)ldb);
+    vconv_sgemm_strided as =
+        vconv_sgemm_src_strided(kern, a, (ptrdiff_t)lda, 1);
+    vconv_sgemm_strided bs =
+        vconv_sgemm_src_strided(kern, b, 1, (ptrdiff_t)ldb);
     vconv_sgemm_problem g = {
         .m = m, .n = n, .k = k, .a = &as.base, .b = &bs.base, .c = c,
         .ldc = ldc, .flags = flags, .row_bias = row_bias,

@@ -1,0 +1,477 @@
+/*
+ * im2col.c - convolution as im2col + vconv's packed SGEMM (kernels/gemm),
+ * the entries im2col.scalar, im2col.avx2 and im2col.avx512 (one code path;
+ * the ISA only picks the GEMM kernel). Baseline code: it reaches the ISA's
+ * microkernel and pack routine through vconv_sgemm_kernel_get(), and only
+ * from create / run, after the dispatcher checked the CPU.
+ *
+ * The GEMMs, one per (image, group):
+ *   NCHW: C[ocg x oh*ow] = W[ocg x K] * X[K x oh*ow],  K = (c, ky, kx)
+ *         C = dst image at the group's first channel, ldc = oh*ow; the
+ *         weights are the packed A (prepacked at create, exactly the
+ *         user's [oc][icg][kh][kw] rows); bias per row (output channel).
+ *   NHWC: C[oh*ow x ocg] = X[oh*ow x K] * W^T[K x ocg], K = (ky, kx, c)
+ *         C = dst image at the group's first channel, ldc = oc; the
+ *         reordered weights are the packed B (prepacked at create); bias
+ *         per column.
+ * X, the im2col matrix, is never built: the GEMM driver asks for one
+ * block of its packed operand at a time (kc rows of K x a block of
+ * pixels), and the sources below write it straight from the image into
+ * micro-panels, zeros for the padding. So the scratch is the driver's
+ * workspace, bounded by the cache blocking whatever the batch: per
+ * thread one packed A block (mc x kc floats) and one packed B block
+ * (kc x nc), about 1.5 MiB with this machine's blocking
+ * (vconv_sgemm_workspace() gives the exact figure); AlexNet conv1 at
+ * mb = 32 on 2 threads needs the same few MiB as at mb = 1, never the
+ * 32 x 363 x 3025 floats (140 MB) of a whole im2col matrix.
+ *
+ * A 1x1 convolution with stride 1 and no padding skips im2col: the image
+ * already is the operand (NCHW: B[c][pixel] with row stride ih*iw; NHWC:
+ * A[pixel][c] with row stride ic), packed by the plain strided source.
+ *
+ * Threads: over (image, group) items when there are enough of them to
+ * share evenly, each item's GEMM on one thread; otherwise item after item,
+ * each GEMM on all threads (the driver splits M and N blocks). Either way
+ * each output is one microkernel's fixed-order sum over K blocks of the
+ * fixed kc: the bits do not depend on the thread count.
+ */
+#include "im2col.h"
+#include "../../dispatch/dispatch.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- geometry */
+
+/* For every kernel tap kx: the outputs ox whose input column
+   ox*sw - pl + kx*dw lies inside [0, iw), as [lo, hi) (lo >= hi: none).
+   Likewise for ky and rows. Computed at create: the pack loops then need
+   no division. */
+static void tap_ranges(int k, int d, int s, int pad, int in, int out, int *lo,
+                       int *hi)
+{
+    for (int t = 0; t < k; t++) {
+        const long off = (long)t * d - pad; /* input = o*s + off */
+        long a = off >= 0 ? 0 : (-off + s - 1) / s;
+        long b = in - 1 - off < 0 ? 0 : (in - 1 - off) / s + 1;
+        if (b > out)
+            b = out;
+        if (a > b)
+            a = b;
+        lo[t] = (int)a;
+        hi[t] = (int)b;
+    }
+}
+
+/* ------------------------------------------------- NCHW: the B operand */
+
+/*
+ * B(p, j) = x[c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw] (0 outside),
+ * p = (c*kh + ky)*kw + kx, j = oy*ow + ox, of one image and group.
+ * A micro-panel is NR consecutive pixels, cut into runs that share an
+ * output row; each p row of the panel copies each run's valid stretch
+ * (contiguous when sw = 1) and zero-fills the rest.
+ */
+static const float *nchw_b_get(const vconv_sgemm_src *src, int r0, int rows,
+                               int k0, int kc, int R, float *dst)
+{
+    const im2col_b_src *s = (const im2col_b_src *)src;
+    const vconv_problem *p = s->p;
+    const im2col_geom *gm = s->geom;
+    const int khw = p->kh * p->kw;
+    const size_t ihw = (size_t)p->ih * p->iw;
+    for (int t0 = 0; t0 < rows; t0 += R) {
+        float *panel = dst + (size_t)t0 * kc;
+        const int nvalid = vconv_min_i(R, rows - t0);
+        /* the runs of this panel: [j, j + len) on output row oy from ox */
+        int run_j[64], run_len[64], run_oy[64], run_ox[64], nruns = 0;
+        int j = r0 + t0, left = nvalid, oy = j / p->ow, ox = j % p->ow;
+        while (left > 0) {
+            const int len = vconv_min_i(left, p->ow - ox);
+            run_j[nruns] = j - (r0 + t0);
+            run_len[nruns] = len;
+            run_oy[nruns] = oy;
+            run_ox[nruns] = ox;
+            nruns++;
+            j += len;
+            left -= len;
+            ox = 0;
+            oy++;
+        }
+        int c = k0 / khw, ky = k0 % khw / p->kw, kx = k0 % p->kw;
+        for (int q = 0; q < kc; q++) {
+            float *d = panel + (size_t)q * R;
+            const float *x = s->x + (size_t)c * ihw;
+            const int xlo = gm->ox_lo[kx], xhi = gm->ox_hi[kx];
+            const int ylo = gm->oy_lo[ky], yhi = gm->oy_hi[ky];
+            const int ixoff = kx * p->dw - p->pl, iyoff = ky * p->dh - p->pt;
+            for (int r = 0; r < nruns; r++) {
+                float *dr = d + run_j[r];
+                const int len = run_len[r], oyr = run_oy[r], ox0 = run_ox[r];
+                if (oyr < ylo || oyr >= yhi) {
+                    for (int i = 0; i < len; i++)
+                        dr[i] = 0.0f;
+                    continue;
+                }
+                const int a = vconv_max_i(xlo, ox0) - ox0;
+                const int b = vconv_max_i(a, vconv_min_i(xhi, ox0 + len) - ox0);
+                const float *row = x + (size_t)(oyr * p->sh + iyoff) * p->iw;
+                for (int i = 0; i < a; i++)
+                    dr[i] = 0.0f;
+                if (p->sw == 1) {
+                    const float *sp = row + (ox0 + ixoff);
+                    for (int i = a; i < b; i++)
+                        dr[i] = sp[i];
+                } else {
+                    const int sw = p->sw;
+                    const float *sp = row + ((ptrdiff_t)ox0 * sw + ixoff);
+                    for (int i = a; i < b; i++)
+                        dr[i] = sp[(ptrdiff_t)i * sw];
+                }
+                for (int i = b; i < len; i++)
+                    dr[i] = 0.0f;
+            }
+            for (int i = nvalid; i < R; i++)
+                d[i] = 0.0f;
+            if (++kx == p->kw) {
+                kx = 0;
+                if (++ky == p->kh) {
+                    ky = 0;
+                    c++;
+                }
+            }
+        }
+    }
+    return dst;
+}
+
+/* ------------------------------------------------- NHWC: the A operand */
+
+/*
+ * A(i, p) = x[oy*sh - pt + ky*dh][ox*sw - pl + kx*dw][c] (0 outside),
+ * i = oy*ow + ox, p = (ky*kw + kx)*icg + c, of one image and group.
+ * A micro-panel is MR pixels; each pixel's stretch of K is runs of
+ * channels contiguous in the image, written down the panel's column i
+ * (stride MR).
+ */
+static const float *nhwc_a_get(const vconv_sgemm_src *src, int r0, int rows,
+                               int k0, int kc, int R, float *dst)
+{
+    const im2col_a_src *s = (const im2col_a_src *)src;
+    const vconv_problem *p = s->p;
+    const im2col_geom *gm = s->geom;
+    const int icg = p->icg;
+    for (int t0 = 0; t0 < rows; t0 += R) {
+        float *panel = dst + (size_t)t0 * kc;
+        const int nvalid = vconv_min_i(R, rows - t0);
+        for (int ii = 0; ii < R; ii++) {
+            float *d = panel + ii;
+            if (ii >= nvalid) {
+                for (int q = 0; q < kc; q++)
+                    d[(size_t)q * R] = 0.0f;
+                continue;
+            }
+            const int pix = r0 + t0 + ii, oy = pix / p->ow, ox = pix % p->ow;
+            int tap = k0 / icg, c = k0 % icg;
+            for (int q = 0; q < kc;) {
+                const int ky = tap / p->kw, kx = tap % p->kw;
+                const int len = vconv_min_i(icg - c, kc - q);
+                if (oy >= gm->oy_lo[ky] && oy < gm->oy_hi[ky] &&
+                    ox >= gm->ox_lo[kx] && ox < gm->ox_hi[kx]) {
+                    const int iy = oy * p->sh - p->pt + ky * p->dh;
+                    const int ix = ox * p->sw - p->pl + kx * p->dw;
+                    const float *x =
+                        s->x + ((size_t)iy * p->iw + ix) * p->ic + c;
+                    for (int i = 0; i < len; i++)
+                        d[(size_t)(q + i) * R] = x[i];
+                } else {
+                    for (int i = 0; i < len; i++)
+                        d[(size_t)(q + i) * R] = 0.0f;
+                }
+                q += len;
+                c = 0;
+                tap++;
+            }
+        }
+    }
+    return dst;
+}
+
+/* ------------------------------------------------------------ the entry */
+
+typedef struct {
+    const vconv_sgemm_kernel *kern;
+    vconv_sgemm_blocking bl;
+    bool plain;            /* 1x1, stride 1, no padding: no im2col */
+    float *w;              /* packed weights, one block of w_group a group */
+    size_t w_group;
+    float *bias;           /* [oc], NULL: none */
+    im2col_geom geom;      /* tap ranges (own arrays) */
+} im2col_state;
+
+static bool is_plain(const vconv_problem *p)
+{
+    return p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 &&
+           p->pt == 0 && p->pb == 0 && p->pl == 0 && p->pr == 0;
+}
+
+static vconv_status create_isa(vconv_isa isa, const vconv_problem *p,
+                               const float *w, const float *bias,
+                               void **state)
+{
+    const vconv_sgemm_kernel *kern = vconv_sgemm_kernel_get(isa);
+    if (!kern)
+        return vconv_error(VCONV_ERR_UNSUPPORTED,
+                           "im2col: no %s sgemm kernel in this build",
+                           vconv_isa_name(isa));
+    im2col_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return VCONV_ERR_NO_MEMORY;
+    s->kern = kern;
+    s->bl = vconv_sgemm_blocking_get(kern);
+    s->plain = is_plain(p);
+    const int K = p->icg * p->kh * p->kw;
+    const bool nhwc = p->layout == VCONV_NHWC;
+    s->w_group = vconv_sgemm_packed_size(p->ocg, K, nhwc ? kern->nr
+                                                         : kern->mr);
+    s->w = vconv_alloc(s->w_group * p->g * sizeof(float));
+    int *ranges = malloc(sizeof(int) * 2 * (size_t)(p->kh + p->kw));
+    float *tmp = nhwc ? malloc((size_t)p->ocg * K * sizeof(float)) : NULL;
+    if (bias)
+        s->bias = malloc((size_t)p->oc * sizeof(float));
+    if (!s->w || !ranges || (nhwc && !tmp) || (bias && !s->bias)) {
+        vconv_free(s->w);
+        free(ranges);
+        free(tmp);
+        free(s->bias);
+        free(s);
+        return VCONV_ERR_NO_MEMORY;
+    }
+    s->geom.oy_lo = ranges;
+    s->geom.oy_hi = ranges + p->kh;
+    s->geom.ox_lo = ranges + 2 * p->kh;
+    s->geom.ox_hi = ranges + 2 * p->kh + p->kw;
+    tap_ranges(p->kh, p->dh, p->sh, p->pt, p->ih, p->oh, s->geom.oy_lo,
+               s->geom.oy_hi);
+    tap_ranges(p->kw, p->dw, p->sw, p->pl, p->iw, p->ow, s->geom.ox_lo,
+               s->geom.ox_hi);
+    if (bias)
+        memcpy(s->bias, bias, (size_t)p->oc * sizeof(float));
+    for (int g = 0; g < p->g; g++) {
+        const float *wg = w + (size_t)g * p->ocg * K;
+        float *dst = s->w + (size_t)g * s->w_group;
+        if (!nhwc) {
+            /* A = the group's rows of [oc][icg*kh*kw] as they are */
+            vconv_sgemm_pack_blocked(p->ocg, K, wg, K, 1, kern->mr, s->bl.kc,
+                                     dst);
+        } else {
+            /* B(p, j) with p = (ky*kw + kx)*icg + c: reorder each output
+               channel's taps to (ky, kx, c), then pack rows j = oc */
+            for (int o = 0; o < p->ocg; o++)
+                for (int c = 0; c < p->icg; c++)
+                    for (int t = 0; t < p->kh * p->kw; t++)
+                        tmp[(size_t)o * K + (size_t)t * p->icg + c] =
+                            wg[(size_t)o * K + (size_t)c * p->kh * p->kw + t];
+            vconv_sgemm_pack_blocked(p->ocg, K, tmp, K, 1, kern->nr,
+                                     s->bl.kc, dst);
+        }
+    }
+    free(tmp);
+    *state = s;
+    return VCONV_OK;
+}
+
+static void destroy(void *state)
+{
+    im2col_state *s = state;
+    vconv_free(s->w);
+    free(s->bias);
+    free(s->geom.oy_lo);
+    free(s);
+}
+
+/* The GEMM of image n, group g, with its sources (filled in *a_src etc.:
+   the problem points at them). */
+typedef struct {
+    vconv_sgemm_problem g;
+    vconv_sgemm_strided strided;
+    vconv_sgemm_prepacked packed;
+    im2col_a_src a;
+    im2col_b_src b;
+} item;
+
+static void item_init(item *it, const im2col_state *s, const vconv_problem *p,
+                      const float *src, float *dst, int n, int g)
+{
+    const int K = p->icg * p->kh * p->kw, ohw = p->oh * p->ow;
+    const size_t ihw = (size_t)p->ih * p->iw;
+    const float *w = s->w + (size_t)g * s->w_group;
+    vconv_sgemm_problem *pr = &it->g;
+    memset(pr, 0, sizeof *pr);
+    pr->k = K;
+    pr->flags = p->act == VCONV_ACT_RELU ? VCONV_SGEMM_RELU : 0;
+    it->packed = vconv_sgemm_src_prepacked(w, p->ocg);
+    if (p->layout == VCONV_NCHW) {
+        const float *x = src + ((size_t)n * p->ic + (size_t)g * p->icg) * ihw;
+        pr->m = p->ocg;
+        pr->n = ohw;
+        pr->a = &it->packed.base;
+        if (s->plain) {
+            it->strided = vconv_sgemm_src_strided(s->kern, x, 1,
+                                                  (ptrdiff_t)ihw);
+            pr->b = &it->strided.base;
+        } else {
+            it->b = (im2col_b_src){{nchw_b_get, false}, p, &s->geom, x};
+            pr->b = &it->b.base;
+        }
+        pr->c = dst + ((size_t)n * p->oc + (size_t)g * p->ocg) * ohw;
+        pr->ldc = (size_t)ohw;
+        pr->row_bias = s->bias ? s->bias + (size_t)g * p->ocg : NULL;
+    } else {
+        const float *x = src + (size_t)n * ihw * p->ic + (size_t)g * p->icg;
+        pr->m = ohw;
+        pr->n = p->ocg;
+        pr->b = &it->packed.base;
+        if (s->plain) {
+            it->strided = vconv_sgemm_src_strided(s->kern, x, p->ic, 1);
+            pr->a = &it->strided.base;
+        } else {
+            it->a = (im2col_a_src){{nhwc_a_get, false}, p, &s->geom, x};
+            pr->a = &it->a.base;
+        }
+        pr->c = dst + (size_t)n * ohw * p->oc + (size_t)g * p->ocg;
+        pr->ldc = (size_t)p->oc;
+        pr->col_bias = s->bias ? s->bias + (size_t)g * p->ocg : NULL;
+    }
+}
+
+/* Items (image, group) in parallel when they share out evenly (or nearly:
+   many of them); else each GEMM on the whole team. */
+static bool per_item_parallel(const vconv_problem *p)
+{
+    const int items = p->mb * p->g, T = p->threads;
+    return T == 1 || items % T == 0 || items >= 4 * T;
+}
+
+static vconv_status run(const void *state, const vconv_problem *p,
+                        const float *src, float *dst)
+{
+    const im2col_state *s = state;
+    const int items = p->mb * p->g, T = p->threads;
+    const bool per_item = per_item_parallel(p);
+    item it;
+    item_init(&it, s, p, src, dst, 0, 0);
+    const size_t ws1 = vconv_sgemm_workspace(s->kern, &s->bl, 1, &it.g);
+    const size_t wsT = vconv_sgemm_workspace(s->kern, &s->bl, T, &it.g);
+    size_t floats = per_item ? ws1 * (size_t)T : wsT, bytes;
+    if (!vconv_mul_size(floats, sizeof(float), &bytes))
+        return VCONV_ERR_NO_MEMORY;
+    float *work = vconv_scratch(VCONV_SCRATCH_SHARED, bytes);
+    if (!work)
+        return VCONV_ERR_NO_MEMORY;
+    if (per_item) {
+#pragma omp parallel for num_threads(T) schedule(static) if (T > 1)
+        for (int i = 0; i < items; i++) {
+            item x;
+            item_init(&x, s, p, src, dst, i / p->g, i % p->g);
+            vconv_sgemm_run(s->kern, &s->bl, 1, &x.g,
+                            work + ws1 * (size_t)omp_get_thread_num());
+        }
+    } else {
+        for (int i = 0; i < items; i++) {
+            item x;
+            item_init(&x, s, p, src, dst, i / p->g, i % p->g);
+            vconv_sgemm_run(s->kern, &s->bl, T, &x.g, work);
+        }
+    }
+    return VCONV_OK;
+}
+
+/* ------------------------------------------------------------ estimate */
+
+/*
+ * Seconds = GEMM FLOPs / (threads x nominal GF/s of the ISA x efficiency)
+ * + the im2col packing. The efficiencies are this kernel's measured
+ * fraction of vconv_isa_nominal_gflops() with `vconv-bench gemm` (1
+ * thread, 1024^3, Zen 4 EPYC): avx512 ~100 of a nominal 224 (its 512-bit
+ * FMAs run at half rate there), avx2 ~97 of 112, scalar ~22 of 14
+ * (the 6x8 kernel is auto-vectorised with SSE2). Shape losses: the
+ * padded rows / columns of partial tiles compute for nothing, and every
+ * tile pays a fixed cost (C update, call) worth ~24 k-steps. Packing the
+ * operand from the image costs ~0.5 ns an element of the im2col matrix
+ * (measured the same way), plus ~10 us a GEMM call. Two threads scale by
+ * ~1.9 on big GEMMs (measured), less on small ones.
+ */
+static double estimate_isa(vconv_isa isa, const vconv_problem *p)
+{
+    const vconv_sgemm_kernel *kern = vconv_sgemm_kernel_get(isa);
+    if (!kern)
+        return INFINITY;
+    double eff = isa == VCONV_ISA_AVX512 ? 0.45
+                 : isa == VCONV_ISA_AVX2 ? 0.87
+                                         : 1.5;
+    const int K = p->icg * p->kh * p->kw, ohw = p->oh * p->ow;
+    const int M = p->layout == VCONV_NCHW ? p->ocg : ohw;
+    const int N = p->layout == VCONV_NCHW ? ohw : p->ocg;
+    eff *= (double)M / vconv_round_up(M, kern->mr);
+    eff *= (double)N / vconv_round_up(N, kern->nr);
+    eff *= (double)K / (K + 24.0);
+    const double items = (double)p->mb * p->g;
+    const double flops = 2.0 * items * M * N * K;
+    /* parallel efficiency: near 1 with plenty of work a thread */
+    const double work_per_thread = flops / p->threads;
+    const double par = p->threads == 1 ? 1.0
+                       : work_per_thread > 2e7 ? 0.95
+                                               : 0.7;
+    const double gflops =
+        vconv_isa_nominal_gflops(isa) * eff * p->threads * par;
+    const double pack = is_plain(p) ? 0.2e-9 : 0.5e-9;
+    return flops / (gflops * 1e9) +
+           items * (double)K * (p->layout == VCONV_NCHW ? N : M) * pack /
+               p->threads +
+           items * 10e-6 / (per_item_parallel(p) ? p->threads : 1);
+}
+
+/* ------------------------------------------------------------- entries */
+
+/* im2col takes every shape the descriptor allows. */
+static bool supports(const vconv_problem *p, char *why, size_t len)
+{
+    (void)p;
+    (void)why;
+    (void)len;
+    return true;
+}
+
+#define ENTRY(isa_, ISA)                                                       \
+    static double estimate_##isa_(const vconv_problem *p, char *why,           \
+                                  size_t len)                                  \
+    {                                                                          \
+        (void)why;                                                             \
+        (void)len;                                                             \
+        return estimate_isa(ISA, p);                                           \
+    }                                                                          \
+    static vconv_status create_##isa_(const vconv_problem *p, const float *w,  \
+                                      const float *b, void **state)            \
+    {                                                                          \
+        return create_isa(ISA, p, w, b, state);                                \
+    }                                                                          \
+    const vconv_impl vconv_impl_im2col_##isa_ = {                              \
+        .name = "im2col." #isa_,                                               \
+        .algo = VCONV_ALGO_IM2COL,                                             \
+        .isa = ISA,                                                            \
+        .supports = supports,                                                  \
+        .estimate = estimate_##isa_,                                           \
+        .create = create_##isa_,                                               \
+        .run = run,                                                            \
+        .destroy = destroy,                                                    \
+    };
+
+ENTRY(scalar, VCONV_ISA_SCALAR)
+#if VCONV_ARCH_X86_64
+ENTRY(avx2, VCONV_ISA_AVX2)
+ENTRY(avx512, VCONV_ISA_AVX512)
+#endif

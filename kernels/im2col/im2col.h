@@ -1,0 +1,35 @@
+/* im2col.h - convolution as im2col + the packed SGEMM (see im2col.c): the
+   operand sources that write the im2col matrix straight into the GEMM's
+   micro-panels. */
+#ifndef VCONV_IM2COL_H
+#define VCONV_IM2COL_H
+
+#include "../../core/internal.h"
+#include "../gemm/gemm.h"
+
+/* For each kernel tap: the output rows [oy_lo, oy_hi) (columns [ox_lo,
+   ox_hi)) whose input row (column) lies inside the image. */
+typedef struct {
+    int *oy_lo, *oy_hi;   /* [kh] */
+    int *ox_lo, *ox_hi;   /* [kw] */
+} im2col_geom;
+
+/* NCHW: the B operand X[K x oh*ow] of one image and group; x points at the
+   group's first input channel of the image. */
+typedef struct {
+    vconv_sgemm_src base;
+    const vconv_problem *p;
+    const im2col_geom *geom;
+    const float *x;
+} im2col_b_src;
+
+/* NHWC: the A operand X[oh*ow x K] of one image and group; x points at the
+   image's first pixel, at the group's first channel. */
+typedef struct {
+    vconv_sgemm_src base;
+    const vconv_problem *p;
+    const im2col_geom *geom;
+    const float *x;
+} im2col_a_src;
+
+#endif
