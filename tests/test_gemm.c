@@ -216,6 +216,30 @@ static void test_ukernel(const vconv_sgemm_kernel *kern)
     printf("  ukernel %-14s %d cases, %d failed\n", kern->name, cases,
            failed);
 
+    /* the kernel's gather moves the same floats as the portable one, with
+       NULL rows (zeros) and every length around its vector width */
+    {
+        const int maxlen = 40;
+        float *src = malloc((size_t)MR * maxlen * sizeof(float));
+        float *d1 = malloc((size_t)maxlen * MR * sizeof(float));
+        float *d2 = malloc((size_t)maxlen * MR * sizeof(float));
+        const float *rows[64];
+        fill_normal(&rng, src, (size_t)MR * maxlen);
+        for (int len = 1; len <= maxlen; len++) {
+            for (int i = 0; i < MR; i++)
+                rows[i] = (i + len) % 5 == 0 ? NULL
+                                             : src + (size_t)i * maxlen;
+            vconv_sgemm_gather(len, rows, MR, d1);
+            kern->gather(len, rows, MR, d2);
+            CHECK(!memcmp(d1, d2, (size_t)len * MR * sizeof(float)),
+                  "%s: its gather differs from vconv_sgemm_gather (len %d)",
+                  kern->name, len);
+        }
+        free(src);
+        free(d1);
+        free(d2);
+    }
+
     /* RELU keeps a NaN (as the reference's `if (r < 0) r = 0` does): a NaN
        in row 0 of A must reach every C(0, j), and only row 0 */
     {

@@ -42,11 +42,11 @@
  *        A(i,p) = a[p * MR + i],  0 <= i < MR, 0 <= p < k
  *    always MR floats per p, whatever m: rows m..MR-1 must be readable
  *    and finite (the pack routines write zeros there). The kernel reads
- *    exactly a[0 .. k*MR) and no more (no over-read).
+ *    nothing outside a[0 .. k*MR) (no over-read; it may skip rows >= m).
  *  - Packed B: one micro-panel of NR columns, k-major:
  *        B(p,j) = b[p * NR + j],  0 <= j < NR, 0 <= p < k
  *    columns n..NR-1 must be readable and finite (zeros from the packers).
- *    The kernel reads exactly b[0 .. k*NR) and no more.
+ *    The kernel reads nothing outside b[0 .. k*NR).
  *  - Alignment: none needed for correctness. For speed b should be
  *    64-byte aligned (a panel is k*NR*4 bytes, a multiple of 64 for
  *    NR = 16 or 32, so panels packed back to back into a vconv_alloc()
@@ -127,6 +127,11 @@ VCONV_INTERNAL void vconv_sgemm_pack__avx2(int rows, int kc, const float *src,
 VCONV_INTERNAL void vconv_sgemm_pack__avx512(int rows, int kc,
                                              const float *src, ptrdiff_t rs,
                                              ptrdiff_t ps, int r, float *dst);
+VCONV_INTERNAL void vconv_sgemm_gather__avx2(int len, const float *const *rows,
+                                             int r, float *dst);
+VCONV_INTERNAL void vconv_sgemm_gather__avx512(int len,
+                                               const float *const *rows, int r,
+                                               float *dst);
 #endif
 
 /* Cache blocks of a kernel. kc depends only on the kernel's tile and the
@@ -144,15 +149,20 @@ typedef void (*vconv_sgemm_pack_fn)(int rows, int kc, const float *src,
                                     ptrdiff_t rs, ptrdiff_t ps, int r,
                                     float *dst);
 
-/* One GEMM kernel: its ISA, tile, microkernel and pack routine (the
-   portable one, or one of its ISA with vector code for the kernel's own
-   tile: same results, bit for bit, as it only moves floats). */
+/* A gather routine: vconv_sgemm_gather's contract (below). */
+typedef void (*vconv_sgemm_gather_fn)(int len, const float *const *rows,
+                                      int r, float *dst);
+
+/* One GEMM kernel: its ISA, tile, microkernel and pack routines (the
+   portable ones, or ones of its ISA with vector code for the kernel's own
+   tile: the same floats moved, bit for bit). */
 typedef struct {
     const char *name;            /* "14x32-avx512" */
     vconv_isa isa;
     int mr, nr;
     vconv_sgemm_ukernel_fn ukernel;
     vconv_sgemm_pack_fn pack;
+    vconv_sgemm_gather_fn gather;
 } vconv_sgemm_kernel;
 
 /* The kernel vconv uses for an ISA; NULL when this build has none (NEON
@@ -184,6 +194,16 @@ static inline size_t vconv_sgemm_packed_size(int rows, int k, int r)
 VCONV_INTERNAL void vconv_sgemm_pack(int rows, int kc, const float *src,
                                      ptrdiff_t rs, ptrdiff_t ps, int r,
                                      float *dst);
+
+/*
+ * One K stretch of one micro-panel from R row pointers: dst[q * R + i] =
+ * rows[i][q] for q < len, zeros where rows[i] is NULL (padding rows,
+ * pixels in the padding). dst is the panel at the stretch's first p. For
+ * operands whose rows are contiguous runs at scattered places (the NHWC
+ * im2col: a pixel's channels), where a strided pack cannot describe them.
+ */
+VCONV_INTERNAL void vconv_sgemm_gather(int len, const float *const *rows,
+                                       int r, float *dst);
 
 /* Packs a whole rows x k operand (strides as above) into the K-blocked
    layout described at the top, blocks of kc. dst holds

@@ -89,3 +89,16 @@ void vconv_sgemm_pack_blocked(int rows, int k, const float *src, ptrdiff_t rs,
         vconv_sgemm_pack(rows, vconv_min_i(kc, k - k0), src + k0 * ps, rs, ps,
                          r, dst + (size_t)k0 * rows_pad);
 }
+
+void vconv_sgemm_gather(int len, const float *const *rows, int r, float *dst)
+{
+    for (int i = 0; i < r; i++) {
+        const float *s = rows[i];
+        if (s)
+            for (int q = 0; q < len; q++)
+                dst[(size_t)q * r + i] = s[q];
+        else
+            for (int q = 0; q < len; q++)
+                dst[(size_t)q * r + i] = 0.0f;
+    }
+}

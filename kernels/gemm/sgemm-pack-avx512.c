@@ -1,16 +1,18 @@
 /*
  * sgemm-pack-avx512.c - the packing of the AVX-512 kernel (layout:
- * gemm.h), same contract as vconv_sgemm_pack.
+ * gemm.h): vconv_sgemm_pack's and vconv_sgemm_gather's contracts, the
+ * same floats moved (bit for bit), vector code for the kernel's tile.
  *
- * The one case worth vector code is A row-major (p contiguous, ps == 1)
- * into 14-row micro-panels: a transpose. The portable loop moves one float
- * per load and store (~4 cycles a float here, 6% of a 1024^3 product);
- * this one loads 16 p of each of the 14 rows (14 zmm, 2 zero), transposes
- * the 16 x 16 block in registers (64 shuffles: unpack ps, unpack pd, two
- * rounds of shuffle_f32x4) and writes the 16 panel rows of 14 floats with
- * one masked store each. B row-major (rs == 1) into 32-column panels is
- * two zmm copies a p. Partial panels and k tails go to the portable
- * routine.
+ * The hot case is a transpose: A row-major (p contiguous) into 14-row
+ * micro-panels, and the NHWC im2col, whose 14 pixels each give a run of
+ * contiguous channels. The portable loop moves one float per load and
+ * store (~4 cycles a float here: 6% of a 1024^3 product); this one loads
+ * 16 floats of each of the 14 rows (14 zmm, 2 zero), transposes the
+ * 16 x 16 block in registers (64 shuffles: unpack ps, unpack pd, two rounds
+ * of shuffle_f32x4) and writes 16 panel rows of 14 floats with one masked
+ * store each; a tail shorter than 16 uses masked loads. B row-major into
+ * 32-column panels is two zmm copies a p. Other tiles and strides go to
+ * the portable routines.
  */
 #include "gemm.h"
 
@@ -52,21 +54,41 @@ static inline void transpose16(__m512 r[16])
     }
 }
 
-/* One full 14-row panel of a row-major A: rows src + i*rs, p in [0, kc). */
-static void panel14(int kc, const float *src, ptrdiff_t rs, float *dst)
+/* dst[q*14 + i] = rows[i][q] (0 for a NULL row), q < len. */
+static void gather14(int len, const float *const *rows, float *dst)
 {
-    int p = 0;
-    for (; p + 16 <= kc; p += 16) {
+    int q = 0;
+    for (; q + 16 <= len; q += 16) {
         __m512 r[16];
         for (int i = 0; i < 14; i++)
-            r[i] = _mm512_loadu_ps(src + i * rs + p);
+            r[i] = rows[i] ? _mm512_loadu_ps(rows[i] + q)
+                           : _mm512_setzero_ps();
         r[14] = r[15] = _mm512_setzero_ps();
         transpose16(r);
         for (int c = 0; c < 16; c++)
-            _mm512_mask_storeu_ps(dst + (size_t)(p + c) * 14, 0x3fff, r[c]);
+            _mm512_mask_storeu_ps(dst + (size_t)(q + c) * 14, 0x3fff, r[c]);
     }
-    if (p < kc)
-        vconv_sgemm_pack(14, kc - p, src + p, rs, 1, 14, dst + (size_t)p * 14);
+    if (q < len) {
+        const int n = len - q;
+        const __mmask16 m = (__mmask16)((1u << n) - 1);
+        __m512 r[16];
+        for (int i = 0; i < 14; i++)
+            r[i] = rows[i] ? _mm512_maskz_loadu_ps(m, rows[i] + q)
+                           : _mm512_setzero_ps();
+        r[14] = r[15] = _mm512_setzero_ps();
+        transpose16(r);
+        for (int c = 0; c < n; c++)
+            _mm512_mask_storeu_ps(dst + (size_t)(q + c) * 14, 0x3fff, r[c]);
+    }
+}
+
+void vconv_sgemm_gather__avx512(int len, const float *const *rows, int r,
+                                float *dst)
+{
+    if (r == 14)
+        gather14(len, rows, dst);
+    else
+        vconv_sgemm_gather(len, rows, r, dst);
 }
 
 /* One full 32-column panel of a row-major B: p-row p at src + p*ps. */
@@ -82,11 +104,17 @@ static void panel32(int kc, const float *src, ptrdiff_t ps, float *dst)
 void vconv_sgemm_pack__avx512(int rows, int kc, const float *src,
                               ptrdiff_t rs, ptrdiff_t ps, int r, float *dst)
 {
+    if (ps == 1 && r == 14) {
+        for (int r0 = 0; r0 < rows; r0 += 14) {
+            const float *rp[14];
+            for (int i = 0; i < 14; i++)
+                rp[i] = r0 + i < rows ? src + (r0 + i) * rs : NULL;
+            gather14(kc, rp, dst + (size_t)r0 * kc);
+        }
+        return;
+    }
     int r0 = 0;
-    if (ps == 1 && r == 14)
-        for (; r0 + 14 <= rows; r0 += 14)
-            panel14(kc, src + r0 * rs, rs, dst + (size_t)r0 * kc);
-    else if (rs == 1 && r == 32)
+    if (rs == 1 && r == 32)
         for (; r0 + 32 <= rows; r0 += 32)
             panel32(kc, src + r0, ps, dst + (size_t)r0 * kc);
     if (r0 < rows)

@@ -15,12 +15,13 @@
 
 static const vconv_sgemm_kernel kernel_table[] = {
     {"6x8-scalar", VCONV_ISA_SCALAR, 6, 8, vconv_sgemm_ukernel_6x8__scalar,
-     vconv_sgemm_pack},
+     vconv_sgemm_pack, vconv_sgemm_gather},
 #if VCONV_ARCH_X86_64
     {"6x16-avx2", VCONV_ISA_AVX2, 6, 16, vconv_sgemm_ukernel_6x16__avx2,
-     vconv_sgemm_pack__avx2},
+     vconv_sgemm_pack__avx2, vconv_sgemm_gather__avx2},
     {"14x32-avx512", VCONV_ISA_AVX512, 14, 32,
-     vconv_sgemm_ukernel_14x32__avx512, vconv_sgemm_pack__avx512},
+     vconv_sgemm_ukernel_14x32__avx512, vconv_sgemm_pack__avx512,
+     vconv_sgemm_gather__avx512},
 #endif
 };
 

@@ -87,7 +87,9 @@ static const float *nchw_b_get(const vconv_sgemm_src *src, int r0, int rows,
         float *panel = dst + (size_t)t0 * kc;
         const int nvalid = vconv_min_i(R, rows - t0);
         /* the runs of this panel: [j, j + len) on output row oy from ox */
-        int run_j[64], run_len[64], run_oy[64], run_ox[64], nruns = 0;
+        int run_j[VCONV_IM2COL_MAX_R], run_len[VCONV_IM2COL_MAX_R];
+        int run_oy[VCONV_IM2COL_MAX_R], run_ox[VCONV_IM2COL_MAX_R];
+        int nruns = 0; /* at most R: every run holds a pixel */
         int j = r0 + t0, left = nvalid, oy = j / p->ow, ox = j % p->ow;
         while (left > 0) {
             const int len = vconv_min_i(left, p->ow - ox);
@@ -153,9 +155,10 @@ static const float *nchw_b_get(const vconv_sgemm_src *src, int r0, int rows,
 /*
  * A(i, p) = x[oy*sh - pt + ky*dh][ox*sw - pl + kx*dw][c] (0 outside),
  * i = oy*ow + ox, p = (ky*kw + kx)*icg + c, of one image and group.
- * A micro-panel is MR pixels; each pixel's stretch of K is runs of
- * channels contiguous in the image, written down the panel's column i
- * (stride MR).
+ * A micro-panel is MR pixels; its K stretch is runs of one tap (ky, kx)
+ * and consecutive channels, which every pixel of the panel holds
+ * contiguously: one gather (the kernel's transpose) a run, from MR row
+ * pointers (NULL for a pixel in the padding or past the last pixel).
  */
 static const float *nhwc_a_get(const vconv_sgemm_src *src, int r0, int rows,
                                int k0, int kc, int R, float *dst)
@@ -164,37 +167,34 @@ static const float *nhwc_a_get(const vconv_sgemm_src *src, int r0, int rows,
     const vconv_problem *p = s->p;
     const im2col_geom *gm = s->geom;
     const int icg = p->icg;
+    const float *rp[VCONV_IM2COL_MAX_R];
+    int oy[VCONV_IM2COL_MAX_R], ox[VCONV_IM2COL_MAX_R];
     for (int t0 = 0; t0 < rows; t0 += R) {
         float *panel = dst + (size_t)t0 * kc;
         const int nvalid = vconv_min_i(R, rows - t0);
-        for (int ii = 0; ii < R; ii++) {
-            float *d = panel + ii;
-            if (ii >= nvalid) {
-                for (int q = 0; q < kc; q++)
-                    d[(size_t)q * R] = 0.0f;
-                continue;
+        for (int i = 0; i < nvalid; i++) {
+            const int pix = r0 + t0 + i;
+            oy[i] = pix / p->ow;
+            ox[i] = pix % p->ow;
+        }
+        int tap = k0 / icg, c = k0 % icg;
+        for (int q = 0; q < kc;) {
+            const int ky = tap / p->kw, kx = tap % p->kw;
+            const int len = vconv_min_i(icg - c, kc - q);
+            const int iyoff = ky * p->dh - p->pt, ixoff = kx * p->dw - p->pl;
+            for (int i = 0; i < R; i++) {
+                rp[i] = NULL;
+                if (i < nvalid && oy[i] >= gm->oy_lo[ky] &&
+                    oy[i] < gm->oy_hi[ky] && ox[i] >= gm->ox_lo[kx] &&
+                    ox[i] < gm->ox_hi[kx])
+                    rp[i] = s->x +
+                            ((size_t)(oy[i] * p->sh + iyoff) * p->iw +
+                             (size_t)(ox[i] * p->sw + ixoff)) * p->ic + c;
             }
-            const int pix = r0 + t0 + ii, oy = pix / p->ow, ox = pix % p->ow;
-            int tap = k0 / icg, c = k0 % icg;
-            for (int q = 0; q < kc;) {
-                const int ky = tap / p->kw, kx = tap % p->kw;
-                const int len = vconv_min_i(icg - c, kc - q);
-                if (oy >= gm->oy_lo[ky] && oy < gm->oy_hi[ky] &&
-                    ox >= gm->ox_lo[kx] && ox < gm->ox_hi[kx]) {
-                    const int iy = oy * p->sh - p->pt + ky * p->dh;
-                    const int ix = ox * p->sw - p->pl + kx * p->dw;
-                    const float *x =
-                        s->x + ((size_t)iy * p->iw + ix) * p->ic + c;
-                    for (int i = 0; i < len; i++)
-                        d[(size_t)(q + i) * R] = x[i];
-                } else {
-                    for (int i = 0; i < len; i++)
-                        d[(size_t)(q + i) * R] = 0.0f;
-                }
-                q += len;
-                c = 0;
-                tap++;
-            }
+            s->gather(len, rp, R, panel + (size_t)q * R);
+            q += len;
+            c = 0;
+            tap++;
         }
     }
     return dst;
@@ -227,6 +227,10 @@ static vconv_status create_isa(vconv_isa isa, const vconv_problem *p,
         return vconv_error(VCONV_ERR_UNSUPPORTED,
                            "im2col: no %s sgemm kernel in this build",
                            vconv_isa_name(isa));
+    if (kern->mr > VCONV_IM2COL_MAX_R || kern->nr > VCONV_IM2COL_MAX_R)
+        return vconv_error(VCONV_ERR_UNSUPPORTED,
+                           "im2col: tile %dx%d beyond %d", kern->mr, kern->nr,
+                           VCONV_IM2COL_MAX_R);
     im2col_state *s = calloc(1, sizeof *s);
     if (!s)
         return VCONV_ERR_NO_MEMORY;
@@ -339,7 +343,8 @@ static void item_init(item *it, const im2col_state *s, const vconv_problem *p,
             it->strided = vconv_sgemm_src_strided(s->kern, x, p->ic, 1);
             pr->a = &it->strided.base;
         } else {
-            it->a = (im2col_a_src){{nhwc_a_get, false}, p, &s->geom, x};
+            it->a = (im2col_a_src){{nhwc_a_get, false}, p, &s->geom, x,
+                                   s->kern->gather};
             pr->a = &it->a.base;
         }
         pr->c = dst + (size_t)n * ohw * p->oc + (size_t)g * p->ocg;

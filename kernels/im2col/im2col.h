@@ -30,6 +30,10 @@ typedef struct {
     const vconv_problem *p;
     const im2col_geom *geom;
     const float *x;
+    vconv_sgemm_gather_fn gather;   /* the kernel's */
 } im2col_a_src;
+
+/* The largest micro-tile side the sources handle (the kernels' MR, NR). */
+#define VCONV_IM2COL_MAX_R 32
 
 #endif
