@@ -141,7 +141,6 @@ typedef struct {
     int kc;  /* K block: A and B micro-panels of kc stay in L1 */
     int mc;  /* M block (multiple of MR): the packed A block stays in L2 */
     int nc;  /* N block (multiple of NR): the packed B block stays in L3 */
-    int order;
 } vconv_sgemm_blocking;
 
 /* A pack routine: vconv_sgemm_pack's contract (below). */
@@ -266,21 +265,22 @@ typedef struct {
 } vconv_sgemm_problem;
 
 /* Floats of workspace vconv_sgemm_run needs for a problem on `threads`
-   threads: a shared packed-B block plus one packed-A block per thread
-   (bounded by the blocking, not by m, n or k). */
+   threads: a packed-B block and a packed-A block per thread (bounded by
+   the blocking, not by m, n or k; nothing for a prepacked operand). */
 VCONV_INTERNAL size_t vconv_sgemm_workspace(const vconv_sgemm_kernel *kern,
                                             const vconv_sgemm_blocking *bl,
                                             int threads,
                                             const vconv_sgemm_problem *g);
 
 /*
- * Runs the blocked product (BLIS's loop nest: NC -> KC -> shared pack of
- * the B block -> MC -> pack A block -> NR -> MR -> microkernel) on
- * `threads` threads (1: no parallel region, callable from inside one).
- * work: vconv_sgemm_workspace() floats, 64-byte aligned. The threads split
- * M (and N when M is short) on micro-tile boundaries; the K order of each
- * element is fixed by bl->kc alone, so any thread count gives the same
- * bits. Allocates nothing.
+ * Runs the blocked product (BLIS's loop nest, with its two innermost
+ * loops swapped so the A micro-panel stays in L1: NC -> KC -> pack B block
+ * -> MC -> pack A block -> MR -> NR -> microkernel) on `threads` threads
+ * (1: no parallel region, callable from inside one). work:
+ * vconv_sgemm_workspace() floats, 64-byte aligned. The threads split C
+ * into rectangles on micro-tile boundaries, each packing its own blocks
+ * (no barrier); the K order of each element is fixed by bl->kc alone, so
+ * any thread count gives the same bits. Allocates nothing.
  */
 VCONV_INTERNAL void vconv_sgemm_run(const vconv_sgemm_kernel *kern,
                                     const vconv_sgemm_blocking *bl,

@@ -37,6 +37,7 @@
  */
 #include "im2col.h"
 #include "../../dispatch/dispatch.h"
+#include "../../dispatch/topology.h"
 
 #include <math.h>
 #include <omp.h>
@@ -236,6 +237,16 @@ static vconv_status create_isa(vconv_isa isa, const vconv_problem *p,
         return VCONV_ERR_NO_MEMORY;
     s->kern = kern;
     s->bl = vconv_sgemm_blocking_get(kern);
+    {
+        /* NCHW's B block is the im2col block the pack just wrote: read back
+           at once, so it should stay in L2 (the weights are prepacked: a
+           smaller nc costs no repacking), and this keeps the scratch at
+           about an L2 a thread */
+        const size_t l2 = vconv_topology_get()->l2;
+        const int nc = (int)(l2 / (sizeof(float) * (size_t)s->bl.kc));
+        s->bl.nc = vconv_max_i(kern->nr,
+                               vconv_min_i(s->bl.nc, nc / kern->nr * kern->nr));
+    }
     s->plain = is_plain(p);
     const int K = p->icg * p->kh * p->kw;
     const bool nhwc = p->layout == VCONV_NHWC;
