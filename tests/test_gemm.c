@@ -25,6 +25,7 @@
 #include "../dispatch/cpu.h"
 #include "../dispatch/dispatch.h"
 #include "../kernels/gemm/gemm.h"
+#include "../kernels/im2col/im2col.h"
 
 #include <float.h>
 #include <math.h>
@@ -453,6 +454,37 @@ static void test_sgemm(const vconv_sgemm_kernel *kern)
     case_free(&g);
 }
 
+/* ------------------------------------------------ 4. im2col scratch */
+
+/* The im2col scratch is per-thread cache blocks, not the im2col matrix:
+   AlexNet conv1 (363 x 3025 floats of im2col an image, 140 MB at mb 32)
+   takes the same few MiB at mb = 32 as at mb = 1, in both layouts. */
+static void test_im2col_scratch(vconv_isa isa)
+{
+    vconv_conv_desc d = {.batch = 1, .in_channels = 3, .in_h = 227,
+                         .in_w = 227, .out_channels = 96, .kernel_h = 11,
+                         .kernel_w = 11, .stride_h = 4, .stride_w = 4};
+    for (int layout = 0; layout < 2; layout++) {
+        d.layout = layout ? VCONV_NHWC : VCONV_NCHW;
+        vconv_problem p1, p32;
+        d.batch = 1;
+        CHECK_STATUS(vconv_problem_init(&d, &p1), VCONV_OK);
+        d.batch = 32;
+        CHECK_STATUS(vconv_problem_init(&d, &p32), VCONV_OK);
+        p1.threads = p32.threads = 2;
+        const size_t b1 = vconv_im2col_scratch_bytes(isa, &p1);
+        const size_t b32 = vconv_im2col_scratch_bytes(isa, &p32);
+        printf("  im2col.%s AlexNet conv1 %s scratch, 2 threads: mb 1 "
+               "%.2f MiB, mb 32 %.2f MiB\n",
+               vconv_isa_name(isa), layout ? "nhwc" : "nchw",
+               b1 / 1048576.0, b32 / 1048576.0);
+        CHECK(b1 > 0 && b32 <= b1 && b32 <= ((size_t)8 << 20),
+              "im2col.%s conv1 scratch mb 1: %zu bytes, mb 32: %zu bytes "
+              "(want <= 8 MiB, not growing with the batch)",
+              vconv_isa_name(isa), b1, b32);
+    }
+}
+
 int main(void)
 {
     static const vconv_isa isas[] = {VCONV_ISA_SCALAR, VCONV_ISA_AVX2,
@@ -487,6 +519,7 @@ int main(void)
         test_ukernel(kern);
         test_driver(kern);
         test_sgemm(kern);
+        test_im2col_scratch(isas[i]);
         tested++;
     }
     CHECK(tested > 0, "no sgemm kernel tested (the scalar one always runs)");

@@ -19,11 +19,12 @@
  * pixels), and the sources below write it straight from the image into
  * micro-panels, zeros for the padding. So the scratch is the driver's
  * workspace, bounded by the cache blocking whatever the batch: per
- * thread one packed A block (mc x kc floats) and one packed B block
- * (kc x nc), about 1.5 MiB with this machine's blocking
- * (vconv_sgemm_workspace() gives the exact figure); AlexNet conv1 at
- * mb = 32 on 2 threads needs the same few MiB as at mb = 1, never the
- * 32 x 363 x 3025 floats (140 MB) of a whole im2col matrix.
+ * thread at most one packed A block (mc x kc floats) and one packed B
+ * block (kc x nc, nc capped to fill about an L2), at most ~1.5 MiB a
+ * thread with a 1 MiB L2 (vconv_im2col_scratch_bytes() gives the exact
+ * figure). AlexNet conv1 at mb = 32 on 2 threads takes 1.9 MiB (NCHW,
+ * avx512), the same as at mb = 1 (test_gemm checks <= 8 MiB and no
+ * growth), never the 32 x 363 x 3025 floats (140 MB) of its im2col.
  *
  * A 1x1 convolution with stride 1 and no padding skips im2col: the image
  * already is the operand (NCHW: B[c][pixel] with row stride ih*iw; NHWC:
@@ -213,6 +214,19 @@ typedef struct {
     im2col_geom geom;      /* tap ranges (own arrays) */
 } im2col_state;
 
+/* The GEMM blocking, but nc capped: NCHW's B block is the im2col block
+   the pack just wrote, read back at once, so it should stay in L2 (the
+   weights are prepacked: a smaller nc costs no repacking); this also keeps
+   the scratch at about an L2 a thread. */
+static vconv_sgemm_blocking blocking_of(const vconv_sgemm_kernel *kern)
+{
+    vconv_sgemm_blocking bl = vconv_sgemm_blocking_get(kern);
+    const size_t l2 = vconv_topology_get()->l2;
+    const int nc = (int)(l2 / (sizeof(float) * (size_t)bl.kc));
+    bl.nc = vconv_max_i(kern->nr, vconv_min_i(bl.nc, nc / kern->nr * kern->nr));
+    return bl;
+}
+
 static bool is_plain(const vconv_problem *p)
 {
     return p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 &&
@@ -236,17 +250,7 @@ static vconv_status create_isa(vconv_isa isa, const vconv_problem *p,
     if (!s)
         return VCONV_ERR_NO_MEMORY;
     s->kern = kern;
-    s->bl = vconv_sgemm_blocking_get(kern);
-    {
-        /* NCHW's B block is the im2col block the pack just wrote: read back
-           at once, so it should stay in L2 (the weights are prepacked: a
-           smaller nc costs no repacking), and this keeps the scratch at
-           about an L2 a thread */
-        const size_t l2 = vconv_topology_get()->l2;
-        const int nc = (int)(l2 / (sizeof(float) * (size_t)s->bl.kc));
-        s->bl.nc = vconv_max_i(kern->nr,
-                               vconv_min_i(s->bl.nc, nc / kern->nr * kern->nr));
-    }
+    s->bl = blocking_of(kern);
     s->plain = is_plain(p);
     const int K = p->icg * p->kh * p->kw;
     const bool nhwc = p->layout == VCONV_NHWC;
@@ -372,17 +376,45 @@ static bool per_item_parallel(const vconv_problem *p)
     return T == 1 || items % T == 0 || items >= 4 * T;
 }
 
+/* Floats of scratch a run takes: the GEMM driver's workspace, for one
+   thread per item (*ws1, times the threads) or for the team. The same for
+   every (image, group) and independent of the batch. */
+static size_t scratch_floats(const vconv_sgemm_kernel *kern,
+                             const vconv_sgemm_blocking *bl,
+                             const vconv_problem *p, size_t *ws1)
+{
+    const bool nchw = p->layout == VCONV_NCHW;
+    const int ohw = p->oh * p->ow;
+    /* only the sizes and which operand is prepacked matter here */
+    const vconv_sgemm_src packed = {NULL, true}, packing = {NULL, false};
+    const vconv_sgemm_problem g = {
+        .m = nchw ? p->ocg : ohw, .n = nchw ? ohw : p->ocg,
+        .k = p->icg * p->kh * p->kw, .a = nchw ? &packed : &packing,
+        .b = nchw ? &packing : &packed};
+    *ws1 = vconv_sgemm_workspace(kern, bl, 1, &g);
+    return per_item_parallel(p)
+               ? *ws1 * (size_t)p->threads
+               : vconv_sgemm_workspace(kern, bl, p->threads, &g);
+}
+
+size_t vconv_im2col_scratch_bytes(vconv_isa isa, const vconv_problem *p)
+{
+    const vconv_sgemm_kernel *kern = vconv_sgemm_kernel_get(isa);
+    if (!kern)
+        return 0;
+    const vconv_sgemm_blocking bl = blocking_of(kern);
+    size_t ws1;
+    return scratch_floats(kern, &bl, p, &ws1) * sizeof(float);
+}
+
 static vconv_status run(const void *state, const vconv_problem *p,
                         const float *src, float *dst)
 {
     const im2col_state *s = state;
     const int items = p->mb * p->g, T = p->threads;
     const bool per_item = per_item_parallel(p);
-    item it;
-    item_init(&it, s, p, src, dst, 0, 0);
-    const size_t ws1 = vconv_sgemm_workspace(s->kern, &s->bl, 1, &it.g);
-    const size_t wsT = vconv_sgemm_workspace(s->kern, &s->bl, T, &it.g);
-    size_t floats = per_item ? ws1 * (size_t)T : wsT, bytes;
+    size_t ws1, bytes;
+    const size_t floats = scratch_floats(s->kern, &s->bl, p, &ws1);
     if (!vconv_mul_size(floats, sizeof(float), &bytes))
         return VCONV_ERR_NO_MEMORY;
     float *work = vconv_scratch(VCONV_SCRATCH_SHARED, bytes);

@@ -33,6 +33,12 @@ typedef struct {
     vconv_sgemm_gather_fn gather;   /* the kernel's */
 } im2col_a_src;
 
+/* Bytes of scratch a run of im2col.<isa> on p takes (the GEMM driver's
+   per-thread blocks: bounded by the cache blocking, not by the batch);
+   0 when this build has no kernel for the ISA. */
+VCONV_INTERNAL size_t vconv_im2col_scratch_bytes(vconv_isa isa,
+                                                 const vconv_problem *p);
+
 /* The largest micro-tile side the sources handle (the kernels' MR, NR). */
 #define VCONV_IM2COL_MAX_R 32
 
