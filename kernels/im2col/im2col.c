@@ -77,8 +77,8 @@ static void tap_ranges(int k, int d, int s, int pad, int in, int out, int *lo,
  * output row; each p row of the panel copies each run's valid stretch
  * (contiguous when sw = 1) and zero-fills the rest.
  */
-static const float *nchw_b_get(const vconv_sgemm_src *src, int r0, int rows,
-                               int k0, int kc, int R, float *dst)
+const float *vconv_im2col_nchw_b(const vconv_sgemm_src *src, int r0,
+                                 int rows, int k0, int kc, int R, float *dst)
 {
     const im2col_b_src *s = (const im2col_b_src *)src;
     const vconv_problem *p = s->p;
@@ -88,23 +88,11 @@ static const float *nchw_b_get(const vconv_sgemm_src *src, int r0, int rows,
     for (int t0 = 0; t0 < rows; t0 += R) {
         float *panel = dst + (size_t)t0 * kc;
         const int nvalid = vconv_min_i(R, rows - t0);
-        /* the runs of this panel: [j, j + len) on output row oy from ox */
+        /* the runs of this panel: pixels on one output row each */
         int run_j[VCONV_IM2COL_MAX_R], run_len[VCONV_IM2COL_MAX_R];
         int run_oy[VCONV_IM2COL_MAX_R], run_ox[VCONV_IM2COL_MAX_R];
-        int nruns = 0; /* at most R: every run holds a pixel */
-        int j = r0 + t0, left = nvalid, oy = j / p->ow, ox = j % p->ow;
-        while (left > 0) {
-            const int len = vconv_min_i(left, p->ow - ox);
-            run_j[nruns] = j - (r0 + t0);
-            run_len[nruns] = len;
-            run_oy[nruns] = oy;
-            run_ox[nruns] = ox;
-            nruns++;
-            j += len;
-            left -= len;
-            ox = 0;
-            oy++;
-        }
+        const int nruns = vconv_im2col_runs(p->ow, r0 + t0, nvalid, run_j,
+                                            run_len, run_oy, run_ox);
         int c = k0 / khw, ky = k0 % khw / p->kw, kx = k0 % p->kw;
         for (int q = 0; q < kc; q++) {
             float *d = panel + (size_t)q * R;
@@ -212,6 +200,9 @@ typedef struct {
     size_t w_group;
     float *bias;           /* [oc], NULL: none */
     im2col_geom geom;      /* tap ranges (own arrays) */
+    /* NCHW's im2col B source: the ISA's (stride 1) or the portable one */
+    const float *(*b_get)(const vconv_sgemm_src *, int, int, int, int, int,
+                          float *);
 } im2col_state;
 
 /* The GEMM blocking, but nc capped: NCHW's B block is the im2col block
@@ -251,6 +242,13 @@ static vconv_status create_isa(vconv_isa isa, const vconv_problem *p,
         return VCONV_ERR_NO_MEMORY;
     s->kern = kern;
     s->bl = blocking_of(kern);
+    s->b_get = vconv_im2col_nchw_b;
+#if VCONV_ARCH_X86_64
+    if (isa == VCONV_ISA_AVX512)
+        s->b_get = vconv_im2col_nchw_b__avx512;
+    else if (isa == VCONV_ISA_AVX2)
+        s->b_get = vconv_im2col_nchw_b__avx2;
+#endif
     s->plain = is_plain(p);
     const int K = p->icg * p->kh * p->kw;
     const bool nhwc = p->layout == VCONV_NHWC;
@@ -343,7 +341,7 @@ static void item_init(item *it, const im2col_state *s, const vconv_problem *p,
                                                   (ptrdiff_t)ihw);
             pr->b = &it->strided.base;
         } else {
-            it->b = (im2col_b_src){{nchw_b_get, false}, p, &s->geom, x};
+            it->b = (im2col_b_src){{s->b_get, false}, p, &s->geom, x};
             pr->b = &it->b.base;
         }
         pr->c = dst + ((size_t)n * p->oc + (size_t)g * p->ocg) * ohw;
@@ -442,45 +440,49 @@ static vconv_status run(const void *state, const vconv_problem *p,
 
 /*
  * Seconds = GEMM FLOPs / (threads x nominal GF/s of the ISA x efficiency)
- * + the im2col packing. The efficiencies are this kernel's measured
- * fraction of vconv_isa_nominal_gflops() with `vconv-bench gemm` (1
- * thread, 1024^3, Zen 4 EPYC): avx512 ~100 of a nominal 224 (its 512-bit
- * FMAs run at half rate there), avx2 ~97 of 112, scalar ~22 of 14
- * (the 6x8 kernel is auto-vectorised with SSE2). Shape losses: the
- * padded rows / columns of partial tiles compute for nothing, and every
- * tile pays a fixed cost (C update, call) worth ~24 k-steps. Packing the
- * operand from the image costs ~0.5 ns an element of the im2col matrix
- * (measured the same way), plus ~10 us a GEMM call. Two threads scale by
- * ~1.9 on big GEMMs (measured), less on small ones.
+ * + the im2col packing + a fixed cost a GEMM. The efficiencies are the
+ * kernels' measured fraction of vconv_isa_nominal_gflops() (vconv-bench
+ * gemm, 1 thread, 1024^3, on the Zen 4 EPYC this was written on): avx512
+ * ~100 GF/s of a nominal 224 (its 512-bit FMAs run at the 256-bit rate
+ * there), avx2 ~90 of 112, scalar ~22 of 14 (the 6x8 kernel is
+ * auto-vectorised with SSE2). Shape losses: tiles are computed in steps
+ * of 2 rows x 16 columns (avx512), 1 x 8 (avx2), 6 x 8 (scalar), and each
+ * tile pays a fixed cost (C update, call) worth ~24 k steps. Packing the
+ * im2col operand (timed with perf on the AlexNet and cifar_vgg layers)
+ * costs ~0.15 ns an element with the vector stride-1 NCHW packer and the
+ * NHWC gather, ~0.6 ns with the portable one (stride > 1, scalar); a GEMM
+ * call ~2 us. Two threads: ~0.95 of 2x on big GEMMs, less on small ones.
+ * The estimates matched the measured times of AlexNet and cifar_vgg to
+ * 10-20% on the big layers; small layers (< 0.1 ms) are over-estimated.
  */
 static double estimate_isa(vconv_isa isa, const vconv_problem *p)
 {
     const vconv_sgemm_kernel *kern = vconv_sgemm_kernel_get(isa);
     if (!kern)
         return INFINITY;
-    double eff = isa == VCONV_ISA_AVX512 ? 0.45
-                 : isa == VCONV_ISA_AVX2 ? 0.87
-                                         : 1.5;
+    const bool x512 = isa == VCONV_ISA_AVX512, x2 = isa == VCONV_ISA_AVX2;
+    double eff = x512 ? 0.45 : x2 ? 0.80 : 1.5;
+    const int gm = x512 ? 2 : x2 ? 1 : kern->mr;
+    const int gn = x512 ? 16 : x2 ? 8 : kern->nr;
     const int K = p->icg * p->kh * p->kw, ohw = p->oh * p->ow;
-    const int M = p->layout == VCONV_NCHW ? p->ocg : ohw;
-    const int N = p->layout == VCONV_NCHW ? ohw : p->ocg;
-    eff *= (double)M / vconv_round_up(M, kern->mr);
-    eff *= (double)N / vconv_round_up(N, kern->nr);
+    const bool nchw = p->layout == VCONV_NCHW;
+    const int M = nchw ? p->ocg : ohw, N = nchw ? ohw : p->ocg;
+    eff *= (double)M / vconv_round_up(M, gm);
+    eff *= (double)N / vconv_round_up(N, gn);
     eff *= (double)K / (K + 24.0);
     const double items = (double)p->mb * p->g;
     const double flops = 2.0 * items * M * N * K;
     /* parallel efficiency: near 1 with plenty of work a thread */
-    const double work_per_thread = flops / p->threads;
-    const double par = p->threads == 1 ? 1.0
-                       : work_per_thread > 2e7 ? 0.95
-                                               : 0.7;
+    const double par = p->threads == 1                ? 1.0
+                       : flops / p->threads > 2e7 ? 0.95
+                                                  : 0.7;
     const double gflops =
         vconv_isa_nominal_gflops(isa) * eff * p->threads * par;
-    const double pack = is_plain(p) ? 0.2e-9 : 0.5e-9;
+    const bool fast_pack = (x512 || x2) && (!nchw || p->sw == 1);
+    const double pack = is_plain(p) ? 0.1e-9 : fast_pack ? 0.15e-9 : 0.6e-9;
     return flops / (gflops * 1e9) +
-           items * (double)K * (p->layout == VCONV_NCHW ? N : M) * pack /
-               p->threads +
-           items * 10e-6 / (per_item_parallel(p) ? p->threads : 1);
+           items * (double)K * (nchw ? N : M) * pack / p->threads +
+           items * 2e-6 / (per_item_parallel(p) ? p->threads : 1);
 }
 
 /* ------------------------------------------------------------- entries */
