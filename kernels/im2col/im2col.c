@@ -1,9 +1,10 @@
 /*
  * im2col.c - convolution as im2col + vconv's packed SGEMM (kernels/gemm),
  * the entries im2col.scalar, im2col.avx2 and im2col.avx512 (one code path;
- * the ISA only picks the GEMM kernel). Baseline code: it reaches the ISA's
- * microkernel and pack routine through vconv_sgemm_kernel_get(), and only
- * from create / run, after the dispatcher checked the CPU.
+ * the ISA picks the GEMM kernel with its pack and gather routines, and the
+ * stride-1 NCHW packer of im2col-nchw-<isa>.c). Baseline code: it reaches
+ * the ISA's code through vconv_sgemm_kernel_get() and function pointers,
+ * called only from create / run, after the dispatcher checked the CPU.
  *
  * The GEMMs, one per (image, group):
  *   NCHW: C[ocg x oh*ow] = W[ocg x K] * X[K x oh*ow],  K = (c, ky, kx)
