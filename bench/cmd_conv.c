@@ -604,6 +604,19 @@ static void body(gbs_state *st, void *arg)
 
 /* ------------------------------------------------------- the command line */
 
+static const char *default_peers(void)
+{
+#if defined(VCONV_HAVE_ONEDNN) && defined(VCONV_HAVE_XNNPACK)
+    return "onednn,onednn_nchw,xnnpack";
+#elif defined(VCONV_HAVE_ONEDNN)
+    return "onednn,onednn_nchw";
+#elif defined(VCONV_HAVE_XNNPACK)
+    return "xnnpack";
+#else
+    return "none";
+#endif
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -632,12 +645,12 @@ static void usage(FILE *f)
         "                  this CPU runs but ref), names "
         "(im2col.avx512) or families\n"
         "                  (im2col), comma separated; ref.* only when named\n"
-        "  --peers LIST    onednn,onednn_nchw (default when built with "
-        "oneDNN), xnnpack,\n"
+        "  --peers LIST    onednn, onednn_nchw, xnnpack (default: those "
+        "built in: %s),\n"
         "                  or none\n"
         "  --no-relu       convolution + bias only (default: + ReLU, as in "
         "the nets)\n"
-        "  --quick         short timings (min time 0.1 s a problem)\n"
+        "  --quick         short timings (0.2 s measured a problem, not 0.5)\n"
         "  --json FILE     write every figure and the machine as JSON\n"
         "  --csv FILE      one row per problem and competitor\n"
         "  --benchmark_*   Google Benchmark's flags: _filter=REGEX, "
@@ -646,7 +659,7 @@ static void usage(FILE *f)
         "_out=FILE\n"
         "environment: ONEDNN_MAX_CPU_ISA=AVX2 caps oneDNN to AVX2; "
         "VCONV_MAX_ISA caps vconv.\n",
-        vconv_default_threads());
+        vconv_default_threads(), default_peers());
 }
 
 static int add_case(conv_run *r, const bench_problem *bp, const char *net,
@@ -931,11 +944,7 @@ int cmd_conv(int argc, char **argv)
     r->relu = 1;
     r->i_onednn = r->i_nchw = -1;
     const char *json = NULL, *csv = NULL, *impls = "auto";
-#ifdef VCONV_HAVE_ONEDNN
-    const char *peers = "onednn,onednn_nchw";
-#else
-    const char *peers = "none";
-#endif
+    const char *peers = default_peers();
     char **gb = calloc((size_t)argc + 3, sizeof *gb);
     int ngb = 0, user_min_time = 0, user_format = 0;
     char err[1024];
@@ -1078,7 +1087,7 @@ int cmd_conv(int argc, char **argv)
     /* Google Benchmark's flags; our default min time unless given */
     char min_flag[64];
     if (!user_min_time) {
-        r->min_time = r->quick ? 0.1 : 0.5;
+        r->min_time = r->quick ? 0.2 : 0.5;
         snprintf(min_flag, sizeof min_flag, "--benchmark_min_time=%g",
                  r->min_time);
         gb[ngb++] = min_flag;

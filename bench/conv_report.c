@@ -104,8 +104,10 @@ void conv_print_header(const conv_run *r, FILE *f)
     fprintf(f, "timing:    %s; %.3g s measured per problem; samples of "
                "%.3g ms, interleaved, after %.3g s warm-up; median\n",
             r->gbench, r->min_time, r->sample_s * 1e3, r->warmup_s);
-    fprintf(f, "columns:   GFLOP/s = direct-conv FLOPs / median time; %%peak "
-               "of the row's ISA at %d thread%s;\n"
+    fprintf(f, "columns:   median of n samples, +-%% = (max - min) / 2 / "
+               "median; GFLOP/s = direct-conv\n"
+               "           FLOPs / median time; %%peak of the row's ISA at %d "
+               "thread%s;\n"
                "           x onednn = oneDNN's time / the row's (> 1: "
                "faster); error = max|y - ref| / mag\n"
                "           (mag: the conv of |src|, |w|, |b|; first and last "
@@ -135,9 +137,9 @@ void conv_print_table(const conv_run *r, FILE *f)
         wp = 40;
     if (wi > 32)
         wi = 32;
-    fprintf(f, "%-*s  %-*s  %-*s %10s %6s %8s %6s %8s %8s %8s\n", wp,
+    fprintf(f, "%-*s  %-*s  %-*s %10s %6s %3s %8s %6s %8s %8s %8s\n", wp,
             "problem", wc, "competitor", wi, "implementation", "median ms",
-            "+-%", "GFLOP/s", "%peak", "x onednn", "x nchw", "error");
+            "+-%", "n", "GFLOP/s", "%peak", "x onednn", "x nchw", "error");
     for (int i = 0; i < r->ncases; i++) {
         const conv_case *c = &r->cases[i];
         if (!ran(c, r->ncomp))
@@ -157,8 +159,9 @@ void conv_print_table(const conv_run *r, FILE *f)
             double spread = res->t.median > 0
                                 ? 50 * (res->t.max - res->t.min) / res->t.median
                                 : 0;
-            fprintf(f, "%-*.*s %10.4g %6.1f %8.2f %5.1f%%", wi, wi, res->impl,
-                    res->t.median * 1e3, spread, res->gflops, res->pct_peak);
+            fprintf(f, "%-*.*s %10.4g %6.1f %3d %8.2f %5.1f%%", wi, wi,
+                    res->impl, res->t.median * 1e3, spread, res->t.samples,
+                    res->gflops, res->pct_peak);
             double ro = conv_ratio(c, k, r->i_onednn);
             double rn = conv_ratio(c, k, r->i_nchw);
             if (ro > 0)

@@ -8,10 +8,15 @@
  *   max |y_onednn - y_vconv| / max |y_vconv| <= 1e-4 (5e-4 for Winograd).
  * Random data in N(0, 1) make a wrong index, a missing bias or ReLU, a
  * wrong padding or group an error of order 1, far above these bounds.
+ * When the bench is built with XNNPACK, its NHWC peer is checked the same
+ * way (input converted to NHWC, output back to NCHW).
  *   test_onednn [--mb N] SHAPES_FILE...
  */
 #include "common.h"
 #include "onednn.h"
+#ifdef VCONV_HAVE_XNNPACK
+#include "xnnpack_peer.h"
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -137,6 +142,54 @@ static int check_problem(const bench_problem *bp, int mb, uint64_t seed,
             }
             onednn_conv_destroy(c);
         }
+#ifdef VCONV_HAVE_XNNPACK
+    {
+        char err[256];
+        xnnpack_conv *x;
+        float *sn = malloc(ns * sizeof(float)), *dn = malloc(nd * sizeof(float));
+        int st = sn && dn ? xnnpack_conv_create(&p, w, b, 2, &x, err, sizeof err)
+                          : -1;
+        if (st != 0) {
+            printf("FAIL %s: xnnpack: %s\n", bp->name,
+                   sn && dn ? err : "out of memory");
+            fails++;
+        } else {
+            int hw = p.ih * p.iw, ohw = p.oh * p.ow;
+            for (int n = 0; n < p.mb; n++)
+                for (int ch = 0; ch < p.ic; ch++)
+                    for (int j = 0; j < hw; j++)
+                        sn[((size_t)n * hw + j) * p.ic + ch] =
+                            src[((size_t)n * p.ic + ch) * hw + j];
+            for (size_t i = 0; i < nd; i++)
+                dn[i] = NAN;
+            (*built)++;
+            if (xnnpack_conv_run(x, sn, dn) != 0) {
+                printf("FAIL %s: xnnpack run failed\n", bp->name);
+                fails++;
+            } else {
+                double worst = 0;
+                for (int n = 0; n < p.mb; n++)
+                    for (int o = 0; o < p.oc; o++)
+                        for (int j = 0; j < ohw; j++) {
+                            size_t a = ((size_t)n * p.oc + o) * ohw + j;
+                            double e = fabs((double)dn[((size_t)n * ohw + j) *
+                                                           p.oc + o] - yv[a]);
+                            if (!(e <= worst))
+                                worst = isnan(e) ? INFINITY : e;
+                        }
+                if (!(worst / scale <= 1e-4)) {
+                    printf("FAIL %s: xnnpack vs vconv %s: %.3g of the output "
+                           "scale %.3g\n",
+                           bp->name, vname, worst / scale, scale);
+                    fails++;
+                }
+            }
+            xnnpack_conv_destroy(x);
+        }
+        free(sn);
+        free(dn);
+    }
+#endif
 out:
     free(src);
     free(w);
@@ -154,6 +207,12 @@ int main(int argc, char **argv)
         printf("FAIL %s\n", err);
         return 1;
     }
+#ifdef VCONV_HAVE_XNNPACK
+    if (xnnpack_init(err, sizeof err) != 0) {
+        printf("FAIL %s\n", err);
+        return 1;
+    }
+#endif
     int files = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mb") && i + 1 < argc) {
@@ -176,12 +235,15 @@ int main(int argc, char **argv)
         free(ps);
     }
     onednn_finish();
+#ifdef VCONV_HAVE_XNNPACK
+    xnnpack_finish();
+#endif
     if (files == 0 || problems == 0) {
         printf("FAIL no problems (give shapes files)\n");
         return 1;
     }
     printf("%d problems at mb=%d from %d files: %d oneDNN primitives "
-           "checked against vconv (%d winograd refusals), %d failures\n",
+           "(and XNNPACK when built) checked against vconv (%d winograd refusals), %d failures\n",
            problems, mb, files, built, refused, fails);
     return fails ? 1 : 0;
 }
