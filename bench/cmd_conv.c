@@ -158,9 +158,8 @@ static void live_free(struct conv_live *L)
 }
 
 /* The reference on images img[] (the first and the last of the batch):
-   the double result and mag = the same convolution of absolute values (no
-   activation), the scale float rounding acts on (tests/common.c's
-   measure). */
+   the double result and mag = sum |x w| + |b| per output, the scale float
+   rounding acts on (tests/common.c's measure), in one pass of kernels/ref. */
 static int make_reference(const conv_run *r, conv_case *c,
                           struct conv_live *L)
 {
@@ -170,35 +169,20 @@ static int make_reference(const conv_run *r, conv_case *c,
     L->img[1] = p->mb - 1;
     size_t img_src = (size_t)p->ic * p->ih * p->iw;
     size_t img_dst = (size_t)p->oc * p->oh * p->ow;
-    size_t nw = vconv_wei_elems(p);
     float *s = malloc((size_t)L->nimg * img_src * sizeof(float));
-    float *as = malloc((size_t)L->nimg * img_src * sizeof(float));
-    float *aw = malloc(nw * sizeof(float));
-    float *ab = malloc((size_t)p->oc * sizeof(float));
     L->ref = malloc((size_t)L->nimg * img_dst * sizeof(double));
     L->mag = malloc((size_t)L->nimg * img_dst * sizeof(double));
-    int ok = s && as && aw && ab && L->ref && L->mag;
+    int ok = s && L->ref && L->mag;
     if (ok) {
         for (int k = 0; k < L->nimg; k++)
             memcpy(s + (size_t)k * img_src, L->src + (size_t)L->img[k] * img_src,
                    img_src * sizeof(float));
-        for (size_t i = 0; i < (size_t)L->nimg * img_src; i++)
-            as[i] = fabsf(s[i]);
-        for (size_t i = 0; i < nw; i++)
-            aw[i] = fabsf(L->w[i]);
-        for (int i = 0; i < p->oc; i++)
-            ab[i] = fabsf(L->b[i]);
         vconv_problem q = *p;
         q.mb = L->nimg;
         q.threads = r->cores > r->threads ? r->cores : r->threads;
-        vconv_ref_conv(&q, L->w, L->b, s, NULL, L->ref);
-        q.act = VCONV_ACT_NONE;
-        vconv_ref_conv(&q, aw, ab, as, NULL, L->mag);
+        vconv_ref_conv(&q, L->w, L->b, s, NULL, L->ref, L->mag);
     }
     free(s);
-    free(as);
-    free(aw);
-    free(ab);
     return ok ? 0 : -1;
 }
 
@@ -395,7 +379,8 @@ static int setup_xnnpack(const conv_run *r, conv_case *c, struct conv_live *L,
 /* The output of competitor l's last run, in NCHW, in L->dst. */
 static int output_nchw(const conv_case *c, struct conv_live *L, live_comp *l)
 {
-    (void)c;
+    (void)c; /* used only by some peers */
+    (void)L;
     switch (l->kind) {
 #ifdef VCONV_HAVE_ONEDNN
     case COMP_ONEDNN:
@@ -826,6 +811,7 @@ static int parse_impls(conv_run *r, const char *list, char *err, size_t len)
 
 static int parse_peers(conv_run *r, const char *list, char *err, size_t len)
 {
+    (void)r; /* unused when no peer is built in */
     char buf[128];
     snprintf(buf, sizeof buf, "%s", list);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
@@ -946,7 +932,7 @@ int cmd_conv(int argc, char **argv)
     const char *json = NULL, *csv = NULL, *impls = "auto";
     const char *peers = default_peers();
     char **gb = calloc((size_t)argc + 3, sizeof *gb);
-    int ngb = 0, user_min_time = 0, user_format = 0;
+    int ngb = 0, user_min_time = 0, user_format = 0, list_only = 0;
     char err[1024];
     if (!gb)
         return 1;
@@ -967,6 +953,9 @@ int cmd_conv(int argc, char **argv)
             gb[ngb++] = argv[i];
             user_min_time |= !strncmp(argv[i], "--benchmark_min_time=", 21);
             user_format |= !strncmp(argv[i], "--benchmark_format=", 19);
+            list_only |= !strncmp(argv[i], "--benchmark_list_tests", 22) &&
+                         strcmp(argv[i], "--benchmark_list_tests=false") &&
+                         strcmp(argv[i], "--benchmark_list_tests=0");
             if (!strncmp(argv[i], "--benchmark_min_time=", 21))
                 r->min_time = atof(argv[i] + 21);
         } else if ((v = opt_value(argc, argv, &i, "--net", &missing)) ||
@@ -1142,10 +1131,12 @@ int cmd_conv(int argc, char **argv)
         }
 #endif
 
-    measure_machine(r);
     FILE *out = user_format ? stderr : stdout;
-    conv_print_header(r, out);
-    fflush(out);
+    if (!list_only) {
+        measure_machine(r);
+        conv_print_header(r, out);
+        fflush(out);
+    }
 
     case_ref *refs = calloc((size_t)r->ncases, sizeof *refs);
     if (!refs) {
@@ -1168,10 +1159,15 @@ int cmd_conv(int argc, char **argv)
                                  &(gbs_options){.manual_time = 1,
                                                 .unit = GBS_MS}) != 0;
     }
-    size_t ran = uniq_fail ? 0 : gbs_run(!user_format);
+    size_t ran = uniq_fail ? 0 : gbs_run(!user_format && !list_only);
     teardown_case(active);
     active = NULL;
     gbs_shutdown();
+    if (list_only && !uniq_fail) { /* Google Benchmark printed the names */
+        free(refs);
+        rc = 0;
+        goto done;
+    }
     if (ran == 0) {
         fprintf(stderr, "vconv-bench conv: no problem was run (does "
                         "--benchmark_filter match 'conv/NAME'?)\n");
