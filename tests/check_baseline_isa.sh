@@ -29,6 +29,7 @@ fi
 checked=0
 skipped=0
 bad=0
+insns=0
 # CMake passes $<TARGET_OBJECTS:...> as one ';'-separated argument
 objects=$(printf '%s\n' "$@" | tr ';' '\n')
 old_ifs=$IFS
@@ -47,11 +48,16 @@ for o in $objects; do
     exit 2
   fi
   checked=$((checked + 1))
-  hits=$("$objdump" -d --no-show-raw-insn "$o" | awk -v obj="$base" '
+  # GNU objdump writes "   4:\tvmovaps %ymm0,(%rdi)", llvm-objdump
+  # "       4:      \tvmovaps\t%ymm0, (%rdi)": both parse below; the
+  # instruction count guards against a format that parses as nothing
+  out=$("$objdump" -d --no-show-raw-insn "$o" | awk -v obj="$base" '
     /^[0-9a-f]+ <.*>:$/ { fn = $2 }
-    /^[ \t]*[0-9a-f]+:\t/ {
+    /^[ \t]*[0-9a-f]+:[ \t]/ {
       line = $0
-      sub(/^[ \t]*[0-9a-f]+:\t/, "", line)
+      sub(/^[ \t]*[0-9a-f]+:[ \t]+/, "", line)
+      if (line == "") next
+      insns++
       n = split(line, w, /[ \t]+/)
       m = w[1]
       if (n > 1 && m ~ /^(rep|repz|repnz|repe|repne|lock|bnd|notrack|data16|addr32|cs|ds|es|ss|fs|gs)$/)
@@ -63,15 +69,20 @@ for o in $objects; do
       if (m ~ /^(andn|bextr|blsi|blsmsk|blsr|bzhi|mulx|pdep|pext|rorx|sarx|shlx|shrx)$/) bad = 1
       if (bad) { count++; if (count <= 10) print obj " " fn " " line }
     }
-    END { if (count > 10) print obj ": " count - 10 " more" }')
+    END { if (count > 10) print obj ": " count - 10 " more"
+          print "#insns " insns + 0 }')
+  n=$(echo "$out" | sed -n 's/^#insns //p')
+  insns=$((insns + n))
+  hits=$(echo "$out" | grep -v '^#insns ')
   if [ -n "$hits" ]; then
     echo "$hits"
     bad=$((bad + 1))
   fi
 done
-echo "check_baseline_isa: $checked baseline objects checked, $skipped ISA objects skipped, $bad with instructions beyond baseline x86-64"
-if [ "$checked" -eq 0 ]; then
-  echo "check_baseline_isa: nothing checked" >&2
+IFS=$old_ifs
+echo "check_baseline_isa: $checked baseline objects checked ($insns instructions), $skipped ISA objects skipped, $bad with instructions beyond baseline x86-64"
+if [ "$checked" -eq 0 ] || [ "$insns" -eq 0 ]; then
+  echo "check_baseline_isa: nothing checked (objdump output not understood?)" >&2
   exit 2
 fi
 if [ "$expect" -eq 1 ]; then

@@ -93,9 +93,13 @@ static vconv_status f_run(int i, const void *state, const vconv_problem *p,
         team = omp_get_num_threads();
     }
     last_team = team;
+    /* spin, not sleep: a sleeping run's time would include the wake-up
+       latency of a loaded machine (milliseconds), which could reorder the
+       fakes; a spinning one is only as slow as it says, or preempted */
     if (fake_specs[i].sleep_us > 0) {
-        struct timespec ts = {0, 1000L * fake_specs[i].sleep_us};
-        nanosleep(&ts, NULL);
+        double end = vconv_now() + 1e-6 * fake_specs[i].sleep_us;
+        while (vconv_now() < end) {
+        }
     }
     return vconv_impl_ref_scalar.run(state, p, src, dst);
 }

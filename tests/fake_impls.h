@@ -32,7 +32,8 @@ typedef struct {
     vconv_algo algo;
     vconv_isa isa;
     double est_ms;      /* INFINITY: never by default */
-    int sleep_us;       /* added to every run: makes a fake slow for tuning */
+    int sleep_us;       /* spun away in every run: makes a fake slow for
+                           tuning */
 } fake_spec;
 extern fake_spec fake_specs[FAKE_N];
 

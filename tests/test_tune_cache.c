@@ -476,7 +476,7 @@ static void test_store(void)
     /* files that are not ours are never overwritten */
     static const char *const foreign[] = {
         "my thesis, chapter 1\n", "# vconv tuning cache v2\nwhatever\n",
-        "\x7f" "ELF\x02\x01"};
+        ("\x7f" "ELF\x02\x01")};
     for (int i = 0; i < 3; i++) {
         char fp[512];
         snprintf(fp, sizeof fp, "%s/foreign%d", dir, i);
@@ -559,15 +559,16 @@ static vconv_status create(const vconv_conv_desc *d, const vconv_options *o,
 }
 
 /* The fakes' speeds for tuning: im2col.avx512 (3) fast, im2col.avx2 (5)
-   0.5 ms, direct.avx512 (2) 1.5 ms, the rest 3 ms; the estimates favour
-   direct.avx512. Each group's winner is clear of the noise. */
+   1 ms, direct.avx512 (2) 2 ms, the rest 4 ms; the estimates favour
+   direct.avx512. Each group's winner is clear of the noise (a median of
+   five runs, one thread). */
 static void set_speeds(void)
 {
     for (int i = 0; i < FAKE_N; i++)
-        fake_specs[i].sleep_us = 3000;
-    fake_specs[2].sleep_us = 1500;
+        fake_specs[i].sleep_us = 4000;
+    fake_specs[2].sleep_us = 2000;
     fake_specs[3].sleep_us = 0;
-    fake_specs[5].sleep_us = 500;
+    fake_specs[5].sleep_us = 1000;
 }
 
 static void test_tuning(void)
@@ -854,8 +855,12 @@ static void test_corruption(void)
         vconv_status s = create(&d, t[i].o, name);
         char *out = capture_end(&cap);
         vconv_tune_stats st = vconv_tune_stats_for_testing();
-        CHECK(s == VCONV_OK && !strcmp(name, t[i].want), "%s: %s %s, want %s",
-              t[i].what, vconv_status_str(s), name, t[i].want);
+        /* a tuned choice depends on timings: only the cache's answers are
+           checked by name here (test_tuning checks that tuning finds the
+           fastest) */
+        CHECK(s == VCONV_OK && (!t[i].hit || !strcmp(name, t[i].want)),
+              "%s: %s %s, want %s", t[i].what, vconv_status_str(s), name,
+              t[i].want);
         CHECK(st.hits == (int)t[i].hit && (st.timed > 0) == !t[i].hit,
               "%s: hits %d timed %d", t[i].what, st.hits, st.timed);
         CHECK(count_lines(out, "vconv: warning:") == t[i].warnings,
@@ -873,7 +878,7 @@ static void test_corruption(void)
             char k[VCONV_TUNE_MAX_LINE];
             key_of(t[i].mask, t[i].o, k, sizeof k);
             const vconv_tune_entry *e = vconv_tune_cache_find(&c, k);
-            CHECK(e && !strcmp(e->impl, t[i].want), "%s: our entry missing",
+            CHECK(e && !strcmp(e->impl, name), "%s: our entry missing",
                   t[i].what);
             if (i == 6) /* the foreign entry is kept */
                 CHECK(c.n == 2 && vconv_tune_cache_find(&c, foreign),
