@@ -446,9 +446,14 @@ static vconv_status run(const void *state, const vconv_problem *p,
  * gemm, 1 thread, 1024^3, on the Zen 4 EPYC this was written on): avx512
  * ~100 GF/s of a nominal 224 (its 512-bit FMAs run at the 256-bit rate
  * there), avx2 ~90 of 112, scalar ~22 of 14 (the 6x8 kernel is
- * auto-vectorised with SSE2). Shape losses: tiles are computed in steps
- * of 2 rows x 16 columns (avx512), 1 x 8 (avx2), 6 x 8 (scalar), and each
- * tile pays a fixed cost (C update, call) worth ~24 k steps. Packing the
+ * auto-vectorised with SSE2). Shape losses: the scalar kernel computes
+ * whole 6 x 8 tiles; the vector ones run row-exact tile bodies, and their
+ * padded lanes are modelled at AVX2's 8-column step for both: a partial
+ * tile that small is bound by its loads and broadcasts, not by its FMA
+ * count, so a half-empty zmm costs about what a full ymm does (measured:
+ * on an 11x11 stride-4 6x6-output layer im2col.avx512 was ~10% faster
+ * than im2col.avx2, as on the big ones). Each tile pays a fixed cost (C
+ * update, call) worth ~24 k steps. Packing the
  * im2col operand (timed with perf on the AlexNet and cifar_vgg layers)
  * costs ~0.15 ns an element with the vector stride-1 NCHW packer and the
  * NHWC gather, ~0.6 ns with the portable one (stride > 1, scalar); a GEMM
@@ -463,8 +468,8 @@ static double estimate_isa(vconv_isa isa, const vconv_problem *p)
         return INFINITY;
     const bool x512 = isa == VCONV_ISA_AVX512, x2 = isa == VCONV_ISA_AVX2;
     double eff = x512 ? 0.45 : x2 ? 0.80 : 1.5;
-    const int gm = x512 ? 2 : x2 ? 1 : kern->mr;
-    const int gn = x512 ? 16 : x2 ? 8 : kern->nr;
+    const int gm = x512 || x2 ? 1 : kern->mr;
+    const int gn = x512 || x2 ? 8 : kern->nr;
     const int K = p->icg * p->kh * p->kw, ohw = p->oh * p->ow;
     const bool nchw = p->layout == VCONV_NCHW;
     const int M = nchw ? p->ocg : ohw, N = nchw ? ohw : p->ocg;
