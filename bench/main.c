@@ -29,6 +29,9 @@ static const command commands[] = {
     {"conv", cmd_conv,
      "conv --net NAME ... every vconv kernel beside oneDNN: table, JSON, "
      "CSV (conv --help)"},
+    {"gemm", cmd_gemm,
+     "gemm                vconv's SGEMM GFLOP/s beside the FMA peak and "
+     "OpenBLAS"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 
