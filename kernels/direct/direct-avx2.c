@@ -47,8 +47,9 @@ typedef __m256i dmask;
 
 #define UKR_LIST(M)                                                           \
     DIRECT_REP_14(M, 8, 1) DIRECT_REP_6(M, 8, 2) DIRECT_REP_4(M, 8, 3)       \
-    DIRECT_REP_2(M, 8, 4) DIRECT_REP_14(M, 1, 1) DIRECT_REP_6(M, 1, 2)       \
-    DIRECT_REP_4(M, 1, 3) DIRECT_REP_2(M, 1, 4)
+    DIRECT_REP_3(M, 8, 4) DIRECT_REP_14(M, 1, 1) DIRECT_REP_6(M, 1, 2)       \
+    DIRECT_REP_4(M, 1, 3) DIRECT_REP_3(M, 1, 4) DIRECT_REP_2(M, 8, 5)        \
+    DIRECT_REP_2(M, 8, 6) DIRECT_REP_2(M, 1, 5) DIRECT_REP_2(M, 1, 6)
 #define WV_LIST(M)                                                            \
     DIRECT_REP_13(M, 1, 0) DIRECT_REP_6(M, 2, 0) DIRECT_REP_3(M, 3, 0)       \
     DIRECT_REP_2(M, 4, 0)

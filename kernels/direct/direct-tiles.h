@@ -42,20 +42,37 @@
  */
 /* One reduction step group: the VIN input channels of one tap, every
    pixel of the tile (pixels whose tap falls into the left / right padding
-   multiply the converted src's zero columns). */
+   multiply the converted src's zero columns). Two orders, chosen at
+   compile time: NB <= UR keeps the NB weight vectors in registers and
+   streams one broadcast (UR * NB + NB + 1 registers); UR < NB keeps the UR
+   broadcasts and streams one weight vector (UR * NB + UR + 1), which is
+   what lets AVX2 run 3 x 4 in 16 registers. */
 #define DIRECT_UKR_STEP(VIN, NB, UR)                                          \
     DIRECT_UNROLL_IN for (int i = 0; i < VIN; i++)                            \
     {                                                                         \
-        dvec wv[NB];                                                          \
-        DIRECT_UNROLL for (int b = 0; b < NB; b++) {                          \
-            wv[b] = dv_load(w + (i * NB + b) * DV);                           \
-            dv_prefetch(w + (i * NB + b) * DV + DIRECT_PF_WEI);               \
-        }                                                                     \
-        DIRECT_UNROLL for (int p = 0; p < UR; p++)                            \
-        {                                                                     \
-            const dvec x = dv_set1(s[p * VIN + i]);                           \
+        /* the weights DIRECT_PF_WEI floats ahead, one prefetch a line */    \
+        DIRECT_UNROLL for (int q = 0; q < NB * DV; q += 16)                   \
+            dv_prefetch(w + i * NB * DV + q + DIRECT_PF_WEI);                 \
+        if (NB <= UR) {                                                       \
+            dvec wv[NB];                                                      \
+            DIRECT_UNROLL for (int b = 0; b < NB; b++) wv[b] =                \
+                dv_load(w + (i * NB + b) * DV);                               \
+            DIRECT_UNROLL for (int p = 0; p < UR; p++)                        \
+            {                                                                 \
+                const dvec x = dv_set1(s[p * VIN + i]);                       \
+                DIRECT_UNROLL for (int b = 0; b < NB; b++)                    \
+                    acc[b][p] = dv_fma(x, wv[b], acc[b][p]);                  \
+            }                                                                 \
+        } else {                                                              \
+            dvec xv[UR];                                                      \
+            DIRECT_UNROLL for (int p = 0; p < UR; p++) xv[p] =                \
+                dv_set1(s[p * VIN + i]);                                      \
             DIRECT_UNROLL for (int b = 0; b < NB; b++)                        \
-                acc[b][p] = dv_fma(x, wv[b], acc[b][p]);                      \
+            {                                                                 \
+                const dvec wb = dv_load(w + (i * NB + b) * DV);               \
+                DIRECT_UNROLL for (int p = 0; p < UR; p++)                    \
+                    acc[b][p] = dv_fma(xv[p], wb, acc[b][p]);                 \
+            }                                                                 \
         }                                                                     \
     }
 
@@ -91,30 +108,68 @@
                 DIRECT_UNROLL for (int p = 0; p < UR; p++) acc[b][p] =        \
                     dv_max(acc[b][p], z);                                     \
         }                                                                     \
+        float *const dst_ = a->dst;                                           \
+        const ptrdiff_t pix_ = a->dst_pix, blk_ = a->dst_blk;                 \
         DIRECT_UNROLL for (int b = 0; b < NB - 1; b++)                        \
             DIRECT_UNROLL for (int p = 0; p < UR; p++)                        \
-                dv_store(a->dst + p * a->dst_pix + b * a->dst_blk,            \
-                         acc[b][p]);                                          \
-        float *dl = a->dst + (NB - 1) * a->dst_blk;                           \
+                dv_store(dst_ + p * pix_ + b * blk_, acc[b][p]);              \
+        float *dl = dst_ + (NB - 1) * blk_;                                   \
         if (a->last_valid == DV) {                                            \
             DIRECT_UNROLL for (int p = 0; p < UR; p++)                        \
-                dv_store(dl + p * a->dst_pix, acc[NB - 1][p]);                \
+                dv_store(dl + p * pix_, acc[NB - 1][p]);                      \
         } else {                                                              \
             const dmask m = dmask_first(a->last_valid);                       \
             DIRECT_UNROLL for (int p = 0; p < UR; p++)                        \
-                dv_store_m(dl + p * a->dst_pix, m, acc[NB - 1][p]);           \
+                dv_store_m(dl + p * pix_, m, acc[NB - 1][p]);                 \
         }                                                                     \
     }
 
 /*
- * Width-vector tile: NO output channels x NV vectors of DV consecutive
- * pixels of one output row (the last vector: last_px pixels, masked loads
- * and stores). Per kernel tap: NV input vectors loaded (planar src, pixel
- * stride 1), then for each output channel one broadcast weight and NV
- * FMAs. Registers: NO * NV accumulators + NV inputs + 1 broadcast.
+ * Width-vector tile: NO output channels x NV vectors of DV pixels of one
+ * output row. Vectors 0 .. NV-2 start at v * DV; the last one at
+ * last_off: when the row is at least DV wide the caller makes it end at
+ * the row's last pixel (overlapping the vector before it: those pixels
+ * are computed twice, identically, by this one call) and last_px = DV;
+ * otherwise last_px < DV pixels at (NV-1) * DV, loaded and stored masked.
+ * Per kernel tap: NV input vectors loaded (planar src, pixel stride 1),
+ * then for each output channel one broadcast weight and NV FMAs.
+ * Registers: NO * NV accumulators + NV inputs + 1 broadcast.
  */
+#define DIRECT_WV_TAPS(NO, NV, LOAD_LAST)                                     \
+    for (int c = 0; c < n_c_; c++) {                                          \
+        const float *s0 = src_ + c * src_c_;                                  \
+        const float *w = wei_ + c * wei_c_;                                   \
+        for (int ky = 0; ky < nky_; ky++) {                                   \
+            const float *s1 = s0 + ky * src_ky_;                              \
+            for (int kx = 0; kx < kw_; kx++) {                                \
+                const float *s = s1 + kx_off_[kx];                            \
+                dvec x[NV];                                                   \
+                DIRECT_UNROLL for (int v = 0; v < NV - 1; v++) x[v] =         \
+                    dv_load(s + v * DV);                                      \
+                x[NV - 1] = LOAD_LAST;                                        \
+                DIRECT_UNROLL for (int o = 0; o < NO; o++)                    \
+                {                                                             \
+                    const dvec wo = dv_set1(w[o]);                            \
+                    DIRECT_UNROLL for (int v = 0; v < NV; v++)                \
+                        acc[o][v] = dv_fma(x[v], wo, acc[o][v]);              \
+                }                                                             \
+                w += NO;                                                      \
+            }                                                                 \
+        }                                                                     \
+    }
+
 #define DIRECT_WV_BODY(NO, NV)                                                \
     {                                                                         \
+        /* the arguments in locals: the masked stores are opaque to alias  \
+           analysis and would make the compiler reload them */            \
+        const float *const src_ = a->src, *const wei_ = a->wei;               \
+        const int *const kx_off_ = a->kx_off;                                 \
+        const ptrdiff_t src_c_ = a->src_c, src_ky_ = a->src_ky,               \
+                        wei_c_ = a->wei_c, dst_c_ = a->dst_c,                 \
+                        lo_ = a->last_off;                                    \
+        const int n_c_ = a->n_c, kw_ = a->kw, nky_ = a->n_ky;                 \
+        const int full_ = a->last_px == DV;                                   \
+        float *const dst_ = a->dst;                                           \
         dvec acc[NO][NV];                                                     \
         DIRECT_UNROLL for (int o = 0; o < NO; o++)                            \
         {                                                                     \
@@ -122,37 +177,26 @@
             DIRECT_UNROLL for (int v = 0; v < NV; v++) acc[o][v] = bb;        \
         }                                                                     \
         const dmask m = dmask_first(a->last_px);                              \
-        const int kw_ = a->kw, nky_ = a->n_ky;                                \
-        for (int c = 0; c < a->n_c; c++) {                                    \
-            const float *s0 = a->src + c * a->src_c;                          \
-            const float *w = a->wei + c * a->wei_c;                           \
-            for (int ky = 0; ky < nky_; ky++) {                               \
-                const float *s1 = s0 + ky * a->src_ky;                        \
-                for (int kx = 0; kx < kw_; kx++) {                            \
-                    const float *s = s1 + a->kx_off[kx];                      \
-                    dvec x[NV];                                               \
-                    DIRECT_UNROLL for (int v = 0; v < NV - 1; v++) x[v] =     \
-                        dv_load(s + v * DV);                                  \
-                    x[NV - 1] = dv_load_m(s + (NV - 1) * DV, m);              \
-                    DIRECT_UNROLL for (int o = 0; o < NO; o++)                \
-                    {                                                         \
-                        const dvec wo = dv_set1(w[o]);                        \
-                        DIRECT_UNROLL for (int v = 0; v < NV; v++)            \
-                            acc[o][v] = dv_fma(x[v], wo, acc[o][v]);          \
-                    }                                                         \
-                    w += NO;                                                  \
-                }                                                             \
-            }                                                                 \
+        if (full_) {                                                          \
+            DIRECT_WV_TAPS(NO, NV, dv_load(s + lo_))                          \
+        } else {                                                              \
+            DIRECT_WV_TAPS(NO, NV, dv_load_m(s + lo_, m))                     \
         }                                                                     \
-        const dvec z = dv_zero();                                             \
+        if (a->relu) {                                                        \
+            const dvec z = dv_zero();                                         \
+            DIRECT_UNROLL for (int o = 0; o < NO; o++)                        \
+                DIRECT_UNROLL for (int v = 0; v < NV; v++) acc[o][v] =        \
+                    dv_max(acc[o][v], z);                                     \
+        }                                                                     \
         DIRECT_UNROLL for (int o = 0; o < NO; o++)                            \
         {                                                                     \
-            float *d = a->dst + o * a->dst_c;                                 \
-            DIRECT_UNROLL for (int v = 0; v < NV; v++) if (a->relu)           \
-                acc[o][v] = dv_max(acc[o][v], z);                             \
+            float *d = dst_ + o * dst_c_;                                     \
             DIRECT_UNROLL for (int v = 0; v < NV - 1; v++)                    \
                 dv_store(d + v * DV, acc[o][v]);                              \
-            dv_store_m(d + (NV - 1) * DV, m, acc[o][NV - 1]);                 \
+            if (full_)                                                        \
+                dv_store(d + lo_, acc[o][NV - 1]);                            \
+            else                                                              \
+                dv_store_m(d + lo_, m, acc[o][NV - 1]);                       \
         }                                                                     \
     }
 

@@ -55,6 +55,10 @@ static const direct_isa_limits limits_scalar = {
     .max_nb = 2,
     .ur_max = {0, 6, 3},
     .no_max = {0, 6, 3},
+    .fma_rate = 1.0, /* an 8-float multiply-add is 2 + 2 SSE ops */
+    .load_rate = 1.0,
+    .fma_lat = 6.0,
+    .load_fma = 0.5,
     .plan_note = "scalar: 8-float blocks, tiles up to 6x1 / 3x2",
     .row_to_nchw = vconv_direct_row_to_nchw,
 };
@@ -62,10 +66,17 @@ static const direct_isa_limits limits_scalar = {
 static const direct_isa_limits limits_avx2 = {
     .isa = VCONV_ISA_AVX2,
     .V = 8,
-    .max_nb = 4,
-    .ur_max = {0, 14, 6, 4, 2},
+    .max_nb = 6,
+    .ur_max = {0, 14, 6, 4, 3, 2, 2},
     .no_max = {0, 13, 6, 3, 2},
-    .plan_note = "avx2: nChw8c, tiles up to 6x2 / 4x3 / 14x1",
+    .fma_rate = 2.0,
+    .load_rate = 2.0,
+    .fma_lat = 4.0,
+    .load_fma = 0.5, /* Zen 4, ymm: each load of a step (weight vector or
+                        broadcast) costs about half an FMA slot (fitted to
+                        the AVX2 tiles on AlexNet conv2-5: 3 x 4 and 4 x 3
+                        best, 13 x 1 and 2 x 6 about 10% slower) */
+    .plan_note = "avx2: nChw8c, tiles up to 6x2 / 4x3 / 3x4 / 14x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx2,
 };
 static const direct_isa_limits limits_avx512 = {
@@ -74,6 +85,11 @@ static const direct_isa_limits limits_avx512 = {
     .max_nb = 4,
     .ur_max = {0, 28, 14, 9, 6},
     .no_max = {0, 24, 14, 9, 6},
+    .fma_rate = 1.0,
+    .load_rate = 2.0,
+    .fma_lat = 4.0,
+    .load_fma = 0.0, /* zmm: loads do not slow the FMAs (measured: 13 x 1
+                        as fast as 13 x 2) */
     .plan_note = "avx512: nChw16c, tiles up to 14x2 / 9x3 / 6x4 / 28x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx512,
 };
@@ -82,32 +98,41 @@ static const direct_isa_limits limits_avx512 = {
 /* ------------------------------------------------------- cost model */
 
 /*
- * The model the planner and estimate() share, in "vector FMA slots" (the
- * time of one V-wide FMA at peak). Constants measured on the development
- * machine (AMD EPYC Zen 4, 1 thread, see the README's direct section):
- *   DIRECT_LAT_ACC   a reduction step with fewer accumulators than this
- *                    is bound by the FMA latency (4 cycles x 2 pipes);
- *   step overheads   pointer / loop work per step: small for blocked
- *                    steps (16 or 8 unrolled channels share one tap's
- *                    loop), larger for planar and width-vector steps (one
- *                    tap each);
- *   per call         bias load, ReLU, stores, call;
- *   per output       the transposition of a row buffer into NCHW (per
- *                    element), the conversion of src (per input element).
+ * The model the planner and estimate() share, in cycles of one core, from
+ * the ISA's machine model in its limits (vector FMAs and loads a cycle,
+ * FMA latency: measured on the development machine, AMD EPYC Zen 4, where
+ * a zmm FMA issues once a cycle and a ymm FMA twice):
+ *   a reduction step (one input channel of one tap) of a tile with A = ur
+ *   x nb accumulators costs max(A / fma_rate, (nb + ur) / load_rate,
+ *   fma_lat) cycles (FMA-, load- or latency-bound) + a loop overhead
+ *   (small for blocked steps, whose V channels share a tap's loop; larger
+ *   for planar and width-vector steps, one tap each);
+ *   a microkernel call costs DIRECT_CALL + 2 A cycles (bias, ReLU, stores);
+ *   NCHW dst through the row buffer costs DIRECT_TRANSPOSE cycles an
+ *   output element; converting src DIRECT_CONVERT an input element.
+ * Constants fitted to interleaved measurements of the tile shapes on the
+ * AlexNet and small-net layers (README, direct section).
  */
-#define DIRECT_LAT_ACC 8.0
-#define DIRECT_STEP_BLOCKED 0.3
-#define DIRECT_STEP_PLANAR 2.0
-#define DIRECT_CALL 12.0
-#define DIRECT_TRANSPOSE_ELEM 0.15
-#define DIRECT_CONVERT_ELEM 0.1
-/* Measured fraction of the nominal peak the model's best tiles reach
-   (direct.avx512 on the AlexNet / small-net layers, 1 thread). */
-#define DIRECT_EFFICIENCY 0.8
+#define DIRECT_OVH_BLOCKED 0.25
+#define DIRECT_OVH_PLANAR 1.5
+#define DIRECT_CALL 20.0
+#define DIRECT_TRANSPOSE 0.3
+#define DIRECT_TRANSPOSE_PORTABLE 1.5
+#define DIRECT_CONVERT 0.5
+/* Fraction of the model's speed reached on the layers above (1 thread,
+   direct.avx512 and direct.avx2): scales estimate() only. */
+#define DIRECT_CALIBRATION 0.9
 
-static double step_cost(double acc, double overhead)
+static double step_cycles(const direct_isa_limits *lim, double acc,
+                          double loads, double ovh)
 {
-    return (acc > DIRECT_LAT_ACC ? acc : DIRECT_LAT_ACC) + overhead;
+    double c = (acc + loads * lim->load_fma) / lim->fma_rate,
+           l = loads / lim->load_rate;
+    if (l > c)
+        c = l;
+    if (lim->fma_lat > c)
+        c = lim->fma_lat;
+    return c + ovh;
 }
 
 /* First and one-past-last kernel tap k with 0 <= base + k*dil < in. */
@@ -141,11 +166,11 @@ static double rows_visited(const vconv_problem *p)
 typedef struct {
     direct_kernel_kind kind;
     int vin, nb, ur, no, nv;
-    double cost;   /* slots for the whole batch, one thread */
+    double cycles;   /* the whole batch, one thread */
 } tile_choice;
 
-/* Sum over the tiles of a dimension of n split into tiles of at most t
-   (balanced: ceil(n / ceil(n / t)), the last smaller): calls f(size). */
+/* The size of the tiles when n is split into tiles of at most tmax,
+   balanced: ceil(n / ceil(n / tmax)) (the last one smaller). */
 static int balanced_tile(int n, int tmax)
 {
     int tiles = (n + tmax - 1) / tmax;
@@ -156,66 +181,69 @@ static tile_choice plan_tiles(const direct_isa_limits *lim,
                               const vconv_problem *p)
 {
     const int V = lim->V;
-    const double kyrows = rows_visited(p); /* per output image column */
-    const double per_img_rows = (double)p->g * p->mb;
-    tile_choice best = {.cost = INFINITY};
+    const double kyrows = rows_visited(p); /* over an image's rows */
+    const double imgs = (double)p->g * p->mb; /* group-images */
+    const double convert = DIRECT_CONVERT * (double)p->icg * p->ih * p->iw;
+    tile_choice best = {.cycles = INFINITY};
 
     /* channel-vector tiles, blocked or planar src */
     for (int blocked = 0; blocked <= 1; blocked++) {
         const int vin = blocked ? V : 1;
         const double chans = blocked ? (double)vconv_round_up(p->icg, V)
                                      : (double)p->icg;
-        const double steps_per_row = chans * p->kw; /* x kernel rows */
-        const double ovh = blocked ? DIRECT_STEP_BLOCKED : DIRECT_STEP_PLANAR;
+        const double steps = chans * p->kw * kyrows; /* per tile column */
+        const double ovh = blocked ? DIRECT_OVH_BLOCKED : DIRECT_OVH_PLANAR;
         const int nbk = vconv_div_up(p->ocg, V);
         for (int nb = 1; nb <= lim->max_nb; nb++) {
             const int ur = balanced_tile(p->ow, lim->ur_max[nb]);
             double c = 0;
             for (int b0 = 0; b0 < nbk; b0 += nb) {
-                int nbt = vconv_min_i(nb, nbk - b0);
-                for (int x0 = 0; x0 < p->ow; x0 += ur) {
-                    int u = vconv_min_i(ur, p->ow - x0);
-                    double a = (double)u * nbt;
-                    /* (steps per kernel row) x (kernel rows over the
-                       image) + the call per row */
-                    c += steps_per_row * kyrows *
-                             step_cost(a, ovh * (double)nbt) / 1.0 +
-                         (DIRECT_CALL + a) * p->oh;
+                const int nbt = vconv_min_i(nb, nbk - b0);
+                const int nt = vconv_div_up(p->ow, ur);
+                const int big = p->ow - nt * (ur - 1);
+                for (int j = 0; j < nt; j++) {
+                    const int u = j < big ? ur : ur - 1;
+                    const double a = (double)u * nbt;
+                    c += steps * step_cycles(lim, a, nbt + u, ovh) +
+                         (DIRECT_CALL + 2 * a) * p->oh;
                 }
             }
             if (p->layout == VCONV_NCHW)
-                c += DIRECT_TRANSPOSE_ELEM * (double)p->ocg * p->oh * p->ow;
-            c += DIRECT_CONVERT_ELEM * (double)p->icg * p->ih * p->iw;
-            c *= per_img_rows;
-            if (c < best.cost)
+                c += (lim->row_to_nchw == vconv_direct_row_to_nchw
+                          ? DIRECT_TRANSPOSE_PORTABLE
+                          : DIRECT_TRANSPOSE) *
+                     (double)p->ocg * p->oh * p->ow;
+            c = (c + convert) * imgs;
+            if (c < best.cycles)
                 best = (tile_choice){.kind = DIRECT_KERNEL_CV, .vin = vin,
-                                     .nb = nb, .ur = ur, .cost = c};
+                                     .nb = nb, .ur = ur, .cycles = c};
         }
     }
     /* width-vector tiles: NCHW dst only */
     if (p->layout == VCONV_NCHW) {
-        const double steps_per_row = (double)p->icg * p->kw;
+        const double steps = (double)p->icg * p->kw * kyrows;
         for (int nv = 1; nv <= DIRECT_MAX_NV && lim->no_max[nv] > 0; nv++) {
             if (nv > 1 && (nv - 1) * V >= p->ow)
                 break; /* more vectors than the row has pixels */
             const int no = balanced_tile(p->ocg, lim->no_max[nv]);
+            const int nt = vconv_div_up(p->ocg, no);
+            const int big = p->ocg - nt * (no - 1);
             double c = 0;
-            for (int o0 = 0; o0 < p->ocg; o0 += no) {
-                int not_ = vconv_min_i(no, p->ocg - o0);
+            for (int t = 0; t < nt; t++) {
+                const int not_ = t < big ? no : no - 1;
                 for (int x0 = 0; x0 < p->ow; x0 += nv * V) {
-                    int px = vconv_min_i(nv * V, p->ow - x0);
-                    int nvj = vconv_div_up(px, V);
-                    double a = (double)not_ * nvj;
-                    c += steps_per_row * kyrows *
-                             step_cost(a, DIRECT_STEP_PLANAR + nvj) +
-                         (DIRECT_CALL + a) * p->oh;
+                    const int px = vconv_min_i(nv * V, p->ow - x0);
+                    const int nvj = vconv_div_up(px, V);
+                    const double a = (double)not_ * nvj;
+                    c += steps * step_cycles(lim, a, nvj + not_,
+                                             DIRECT_OVH_PLANAR) +
+                         (DIRECT_CALL + 2 * a) * p->oh;
                 }
             }
-            c += DIRECT_CONVERT_ELEM * (double)p->icg * p->ih * p->iw;
-            c *= per_img_rows;
-            if (c < best.cost)
+            c = (c + convert) * imgs;
+            if (c < best.cycles)
                 best = (tile_choice){.kind = DIRECT_KERNEL_WV, .vin = 1,
-                                     .no = no, .nv = nv, .cost = c};
+                                     .no = no, .nv = nv, .cycles = c};
         }
     }
     return best;
@@ -244,14 +272,17 @@ double vconv_direct_estimate(const direct_isa_limits *lim,
     (void)why;
     (void)len;
     tile_choice t = plan_tiles(lim, p);
-    /* slots -> seconds: a slot is one V-wide FMA, 2 V FLOPs, at the
-       ISA's nominal peak, scaled by the measured efficiency */
-    double slot_s = 2.0 * lim->V /
-                    (vconv_isa_nominal_gflops(lim->isa) * 1e9 *
-                     DIRECT_EFFICIENCY);
-    double jobs = (double)p->mb * p->g * p->oh;
-    double par = p->threads < jobs ? p->threads : jobs;
-    return t.cost * slot_s / (par > 1 ? par : 1);
+    /* The model's efficiency (useful FMA cycles over modelled cycles)
+       applied to the ISA's nominal peak, the scale every family's
+       estimate shares; then the threads, as far as the jobs go round. */
+    const double useful = vconv_problem_flops(p) / (2.0 * lim->V) /
+                          lim->fma_rate;
+    const double eff = useful / t.cycles * DIRECT_CALIBRATION;
+    const double jobs = (double)p->mb * p->g * p->oh;
+    const double par = p->threads < jobs ? p->threads : jobs;
+    return vconv_problem_flops(p) /
+           (vconv_isa_nominal_gflops(lim->isa) * 1e9 * eff) /
+           (par > 1 ? par : 1);
 }
 
 /* ------------------------------------------------------------ packing */
@@ -266,12 +297,13 @@ void vconv_direct_pack(const direct_plan *d, const float *w, float *packed)
         if (d->kind == DIRECT_KERNEL_WV) {
             /* [t][c][ky][kx][o < no_t] */
             const size_t K = (size_t)p->icg * kk;
-            for (int o0 = 0; o0 < p->ocg; o0 += d->no) {
-                int not_ = vconv_min_i(d->no, p->ocg - o0);
+            for (int t = 0, o0 = 0; t < d->n_ot; t++) {
+                const int not_ = t < d->no_big ? d->no : d->no - 1;
                 float *pt = pg + (size_t)o0 * K;
                 for (size_t k = 0; k < K; k++)
                     for (int o = 0; o < not_; o++)
                         pt[k * not_ + o] = wg[(size_t)(o0 + o) * K + k];
+                o0 += not_;
             }
             continue;
         }
@@ -509,7 +541,10 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
             for (int u = 1; u <= lim->ur_max[nb]; u++)
                 d->ukr[nb][u] = (*ukr)[d->vin == V][nb][u];
     } else {
-        d->no = tc.no;
+        /* balanced channel tiles: no_big of no, the rest of no - 1 */
+        d->n_ot = vconv_div_up(p->ocg, tc.no);
+        d->no = vconv_div_up(p->ocg, d->n_ot);
+        d->no_big = p->ocg - d->n_ot * (d->no - 1);
         d->nv = tc.nv;
         d->ur = tc.nv * V;
         for (int nv = 1; nv <= DIRECT_MAX_NV; nv++)
@@ -517,6 +552,13 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
                 d->wv[o][nv] = (*wv)[o][nv];
     }
     d->n_owt = vconv_div_up(p->ow, d->ur);
+    if (d->kind == DIRECT_KERNEL_CV)
+        d->ur = vconv_div_up(p->ow, d->n_owt); /* balanced (<= the ur asked) */
+    /* channel-vector tiles are balanced: ow = ur_big * ur + (n_owt -
+       ur_big) * (ur - 1) (ur = ceil(ow / n_owt)); width-vector tiles are
+       full vectors but the last */
+    d->ur_big = d->kind == DIRECT_KERNEL_CV ? p->ow - d->n_owt * (d->ur - 1)
+                                            : d->n_owt;
 
     /* converted src geometry: enough columns per phase for the last
        pixel's last tap */
@@ -603,109 +645,123 @@ void vconv_direct_destroy(void *state) { plan_free(state); }
 
 /* ---------------------------------------------------------------- run */
 
-/* One job of the channel-vector kernel: output row oy of tile t of group
-   g, all its pixel tiles. conv: the converted image; dst: the user's dst
-   image; rowbuf: [nb][ow][V] scratch (NCHW dst). */
-static void cv_row(const direct_plan *d, const float *conv, float *dst,
-                   float *rowbuf, int g, int t, int oy)
+/* Jobs of the channel-vector kernel: output rows [oy0, oy1) of tile t of
+   group g, every pixel tile of each row. conv: the converted image; dst:
+   the user's dst image; rowbuf: [nb][ow][V] scratch (NCHW dst). */
+static void cv_rows(const direct_plan *d, const float *conv, float *dst,
+                    float *rowbuf, int g, int t, int oy0, int oy1)
 {
     const vconv_problem *p = &d->p;
     const int V = d->V, vin = d->vin;
     const int nbt = vconv_min_i(d->nb, d->nbk - t * d->nb);
-    const int ky0 = d->ky_lo[oy];
     const ptrdiff_t plane = (ptrdiff_t)p->ih * d->row;
-    const ptrdiff_t wtile = (ptrdiff_t)p->kh * p->kw * vin * nbt * V;
+    const ptrdiff_t wky = (ptrdiff_t)p->kw * vin * nbt * V;
+    const size_t ohw = (size_t)p->oh * p->ow;
+    const bool nhwc = p->layout == VCONV_NHWC;
     direct_ukr_args a;
     a.kx_off = d->kx_off;
     a.src_icb = plane;
     a.src_ky = (ptrdiff_t)p->dh * d->row;
-    a.wei_icb = wtile;
+    a.wei_icb = wky * p->kh;
     a.n_icb = d->n_icb;
-    a.n_ky = d->ky_n[oy];
     a.kw = p->kw;
     a.relu = p->act == VCONV_ACT_RELU;
     a.bias = d->bias + ((size_t)g * d->nbk + (size_t)t * d->nb) * V;
-    a.wei = d->w + (size_t)g * d->w_group +
-            (size_t)t * d->nb * V * d->n_icb * p->kh * p->kw * vin +
-            (size_t)ky0 * p->kw * vin * nbt * V;
-    const float *src =
-        conv + (size_t)g * d->n_icb * plane + d->src_row_off[oy];
-    float *out;
-    if (p->layout == VCONV_NHWC) {
+    const float *wt = d->w + (size_t)g * d->w_group +
+                      (size_t)t * d->nb * V * d->n_icb * p->kh * p->kw * vin;
+    const float *src = conv + (size_t)g * d->n_icb * plane;
+    float *out = rowbuf;
+    if (nhwc) {
         const int c_last = (t * d->nb + nbt - 1) * V;
-        out = dst + (size_t)oy * p->ow * p->oc + (size_t)g * p->ocg +
-              (size_t)t * d->nb * V;
         a.dst_pix = p->oc;
         a.dst_blk = V;
         a.last_valid = vconv_min_i(V, p->ocg - c_last);
     } else {
-        out = rowbuf;
         a.dst_pix = V;
         a.dst_blk = (ptrdiff_t)p->ow * V;
         a.last_valid = V;
     }
-    for (int x0 = 0; x0 < p->ow; x0 += d->ur) {
-        const int u = vconv_min_i(d->ur, p->ow - x0);
-        a.src = src + (size_t)x0 * vin;
-        a.dst = out + (size_t)x0 * a.dst_pix;
-        d->ukr[nbt][u](&a);
-    }
-    if (p->layout == VCONV_NCHW) {
-        const size_t ohw = (size_t)p->oh * p->ow;
-        for (int b = 0; b < nbt; b++) {
-            const int c0 = (t * d->nb + b) * V;
-            d->lim->row_to_nchw(
-                rowbuf + (size_t)b * p->ow * V, V, p->ow,
-                vconv_min_i(V, p->ocg - c0),
-                dst + ((size_t)g * p->ocg + c0) * ohw + (size_t)oy * p->ow,
-                (ptrdiff_t)ohw);
+    for (int oy = oy0; oy < oy1; oy++) {
+        a.n_ky = d->ky_n[oy];
+        a.wei = wt + d->ky_lo[oy] * wky;
+        const float *srow = src + d->src_row_off[oy];
+        if (nhwc)
+            out = dst + (size_t)oy * p->ow * p->oc + (size_t)g * p->ocg +
+                  (size_t)t * d->nb * V;
+        /* n_owt tiles: the first ur_big of ur pixels, the rest ur - 1 */
+        for (int j = 0, x0 = 0; j < d->n_owt; j++) {
+            const int u = j < d->ur_big ? d->ur : d->ur - 1;
+            a.src = srow + (size_t)x0 * vin;
+            a.dst = out + (size_t)x0 * a.dst_pix;
+            d->ukr[nbt][u](&a);
+            x0 += u;
         }
+        if (!nhwc)
+            for (int b = 0; b < nbt; b++) {
+                const int c0 = (t * d->nb + b) * V;
+                d->lim->row_to_nchw(rowbuf + (size_t)b * p->ow * V, V, p->ow,
+                                    vconv_min_i(V, p->ocg - c0),
+                                    dst + ((size_t)g * p->ocg + c0) * ohw +
+                                        (size_t)oy * p->ow,
+                                    (ptrdiff_t)ohw);
+            }
     }
 }
 
-/* One job of the width-vector kernel: output row oy of the tile of
-   channels [t * no, ...) of group g. src: the planar converted image, or
-   the user's NCHW image (direct_src). */
-static void wv_row(const direct_plan *d, const float *src, float *dst, int g,
-                   int t, int oy)
+/* Jobs of the width-vector kernel: output rows [oy0, oy1) of channel tile
+   t of group g (tiles of no channels, then no - 1). src: the planar
+   converted image, or the user's NCHW image (direct_src). */
+static void wv_rows(const direct_plan *d, const float *src, float *dst,
+                    int g, int t, int oy0, int oy1)
 {
     const vconv_problem *p = &d->p;
     const int V = d->V;
-    const int o0 = t * d->no, not_ = vconv_min_i(d->no, p->ocg - o0);
-    const int ky0 = d->ky_lo[oy];
+    const int not_ = t < d->no_big ? d->no : d->no - 1;
+    const int o0 = t * d->no - vconv_max_i(t - d->no_big, 0);
     const ptrdiff_t plane = (ptrdiff_t)p->ih * d->row;
     const size_t ohw = (size_t)p->oh * p->ow;
+    const ptrdiff_t wky = (ptrdiff_t)p->kw * not_;
     direct_wv_args a;
     a.kx_off = d->kx_off;
     a.src_c = plane;
     a.src_ky = (ptrdiff_t)p->dh * d->row;
-    a.wei_c = (ptrdiff_t)p->kh * p->kw * not_;
+    a.wei_c = wky * p->kh;
     a.dst_c = (ptrdiff_t)ohw;
     a.n_c = p->icg;
-    a.n_ky = d->ky_n[oy];
     a.kw = p->kw;
     a.relu = p->act == VCONV_ACT_RELU;
     a.bias = d->bias + (size_t)g * p->ocg + o0;
-    a.wei = d->w + (size_t)g * d->w_group +
-            (size_t)o0 * p->icg * p->kh * p->kw +
-            (size_t)ky0 * p->kw * not_;
-    const float *s = src + (size_t)g * p->icg * plane + d->src_row_off[oy];
-    float *out = dst + ((size_t)g * p->ocg + o0) * ohw + (size_t)oy * p->ow;
+    const float *wt = d->w + (size_t)g * d->w_group +
+                      (size_t)o0 * p->icg * p->kh * p->kw;
+    const float *sg = src + (size_t)g * p->icg * plane;
     const direct_wv_fn *fn = d->wv[not_];
     const int nvf = d->nv;
-    int x0 = 0;
-    a.last_px = V;
-    for (int j = 0; j < d->n_owt - 1; j++, x0 += d->ur) {
+    /* the last tile: fewer vectors; its last one ends at the row's last
+       pixel, overlapping the one before (no masks), unless the row is
+       narrower than a vector */
+    const int xl = (d->n_owt - 1) * d->ur, px = p->ow - xl;
+    const int nvl = (px + V - 1) / V;
+    const ptrdiff_t off_l = p->ow >= V ? p->ow - V - xl : 0;
+    const int px_l = p->ow >= V ? V : px;
+    for (int oy = oy0; oy < oy1; oy++) {
+        a.n_ky = d->ky_n[oy];
+        a.wei = wt + d->ky_lo[oy] * wky;
+        const float *s = sg + d->src_row_off[oy];
+        float *out = dst + ((size_t)g * p->ocg + o0) * ohw + (size_t)oy * p->ow;
+        a.last_px = V;
+        a.last_off = (ptrdiff_t)(nvf - 1) * V;
+        int x0 = 0;
+        for (int j = 0; j < d->n_owt - 1; j++, x0 += d->ur) {
+            a.src = s + x0;
+            a.dst = out + x0;
+            fn[nvf](&a);
+        }
+        a.last_px = px_l;
+        a.last_off = off_l;
         a.src = s + x0;
         a.dst = out + x0;
-        fn[nvf](&a);
+        fn[nvl](&a);
     }
-    /* the last tile: fewer vectors, the last one partial */
-    const int px = p->ow - x0, nvj = (px + V - 1) / V;
-    a.last_px = px - (nvj - 1) * V;
-    a.src = s + x0;
-    a.dst = out + x0;
-    fn[nvj](&a);
 }
 
 typedef struct {
@@ -718,30 +774,30 @@ typedef struct {
     int fail;
 } run_ctx;
 
+/* Output-channel tiles of a group. */
+static int n_tiles(const direct_plan *d)
+{
+    return d->kind == DIRECT_KERNEL_WV ? d->n_ot : d->n_oct;
+}
+
 static void do_jobs(const direct_plan *d, const float *img, float *dst_img,
                     float *rowbuf, long j0, long j1)
 {
     const vconv_problem *p = &d->p;
-    const int tiles = d->kind == DIRECT_KERNEL_WV ? vconv_div_up(p->ocg, d->no)
-                                                   : d->n_oct;
-    if (j0 >= j1)
-        return;
+    const int tiles = n_tiles(d);
     /* j = (g * tiles + t) * oh + oy: consecutive jobs share a tile's
-       weights */
-    int oy = (int)(j0 % p->oh), t = (int)(j0 / p->oh % tiles),
-        g = (int)(j0 / p->oh / tiles);
-    for (long j = j0; j < j1; j++) {
+       weights; runs of rows of one tile go to one call */
+    for (long j = j0; j < j1;) {
+        const int oy = (int)(j % p->oh);
+        const long gt = j / p->oh;
+        const int t = (int)(gt % tiles), g = (int)(gt / tiles);
+        const long end = oy + (j1 - j);
+        const int oy1 = end < p->oh ? (int)end : p->oh;
         if (d->kind == DIRECT_KERNEL_WV)
-            wv_row(d, img, dst_img, g, t, oy);
+            wv_rows(d, img, dst_img, g, t, oy, oy1);
         else
-            cv_row(d, img, dst_img, rowbuf, g, t, oy);
-        if (++oy == p->oh) {
-            oy = 0;
-            if (++t == tiles) {
-                t = 0;
-                g++;
-            }
-        }
+            cv_rows(d, img, dst_img, rowbuf, g, t, oy, oy1);
+        j += oy1 - oy;
     }
 }
 
@@ -772,9 +828,7 @@ static void run_team(run_ctx *c, int tid, int nthr)
     const size_t img_round = (d->img + 15) & ~(size_t)15;
     float *rowbuf = work ? work + (c->per_image && conv ? img_round : 0)
                          : NULL;
-    const long tiles = d->kind == DIRECT_KERNEL_WV
-                           ? vconv_div_up(p->ocg, d->no)
-                           : d->n_oct;
+    const long tiles = n_tiles(d);
     const long jobs = (long)p->g * tiles * p->oh;
     const int units = p->g * d->n_icb * p->ih;
     if (c->per_image) {

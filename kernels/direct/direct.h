@@ -47,7 +47,7 @@
 
 /* Largest instantiated tiles (the ISA files define every tile up to these;
    the per-ISA limits below are what fits the register file). */
-#define DIRECT_MAX_NB 4
+#define DIRECT_MAX_NB 6
 #define DIRECT_MAX_UR 28
 #define DIRECT_MAX_NO 24   /* width-vector kernel: output channels */
 #define DIRECT_MAX_NV 4    /* width-vector kernel: pixel vectors */
@@ -78,9 +78,11 @@ typedef struct {
 typedef void (*direct_ukr_fn)(const direct_ukr_args *a);
 
 /* One call of the width-vector microkernel: no output channels x nv
-   vectors of V pixels of one output row (the last vector holding
-   last_px valid pixels: masked loads and stores there), the whole
-   reduction in registers. */
+   vectors of V pixels of one output row, the whole reduction in
+   registers. Vectors 0 .. nv-2 at v * V; the last at last_off, holding
+   last_px pixels (V: a whole vector, placed by the caller to end at the
+   row's last pixel; fewer: masked loads and stores, the row narrower than
+   V). */
 typedef struct {
     const float *src;     /* planar src: channel 0, input row of the first
                              kernel row, column of pixel 0, phase 0 */
@@ -92,6 +94,7 @@ typedef struct {
     ptrdiff_t src_ky;     /* floats between kernel rows */
     ptrdiff_t wei_c;      /* floats between input channels (kh*kw*no) */
     ptrdiff_t dst_c;      /* floats between output channels (oh*ow) */
+    ptrdiff_t last_off;   /* floats from src / dst to the last vector */
     int n_c, n_ky, kw;
     int last_px;          /* 1..V */
     int relu;
@@ -110,6 +113,10 @@ typedef struct {
     int max_nb;
     int ur_max[DIRECT_MAX_NB + 1];   /* by nb: what fits the registers */
     int no_max[DIRECT_MAX_NV + 1];   /* width-vector: by nv */
+    double fma_rate;   /* machine model: vector FMAs a cycle, */
+    double load_rate;  /* loads a cycle, */
+    double fma_lat;    /* FMA latency in cycles (direct.c's cost model) */
+    double load_fma;   /* FMA-pipe slots a load of a step costs */
     const char *plan_note;           /* the register plan, for the log */
     /* row buffer -> NCHW (vconv_direct_row_to_nchw's contract) */
     void (*row_to_nchw)(const float *rowbuf, int V, int ow, int nvalid,
@@ -160,10 +167,13 @@ typedef struct {
     int nb;           /* blocks per tile (the group's last tile: fewer) */
     int n_oct;        /* tiles per group: ceil(nbk / nb) */
     /* width-vector tiles */
-    int no;           /* output channels per tile (the last: fewer) */
+    int no;           /* output channels per tile: no_big tiles of no, */
+    int no_big, n_ot; /* the rest of no - 1; n_ot tiles in all */
     int nv;           /* pixel vectors per tile (ow tile = nv * V) */
     /* both: pixels per ow tile (the last: fewer), tiles per row */
     int ur, n_owt;
+    int ur_big;       /* channel-vector: tiles of ur pixels (the others
+                         ur - 1) */
     /* converted src */
     int pwc;          /* columns per phase */
     ptrdiff_t row;    /* floats per converted row: sw * pwc * vin */
