@@ -57,48 +57,84 @@ WV_LIST(DEF_WV)
 const direct_ukr_table vconv_direct_ukr_avx512 = {UKR_LIST(ENT_UKR)};
 const direct_wv_table vconv_direct_wv_avx512 = {WV_LIST(ENT_WV)};
 
+/* r[0..15] (rows) -> their transpose, in place: 4 stages of 16
+   shuffles. */
+static inline void transpose16(__m512 r[16])
+{
+    __m512 t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    /* u[4i + k]: rows 4i..4i+3 of column 4L + k in 128-bit lane L */
+    for (int i = 0; i < 4; i++) {
+        __m512d a = _mm512_castps_pd(t[4 * i]);
+        __m512d b = _mm512_castps_pd(t[4 * i + 1]);
+        __m512d c = _mm512_castps_pd(t[4 * i + 2]);
+        __m512d e = _mm512_castps_pd(t[4 * i + 3]);
+        u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
+        u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
+    }
+    for (int k = 0; k < 4; k++) {
+        __m512 a = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88);
+        __m512 b = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xdd);
+        __m512 c = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
+        __m512 e = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xdd);
+        r[k] = _mm512_shuffle_f32x4(a, c, 0x88);
+        r[8 + k] = _mm512_shuffle_f32x4(a, c, 0xdd);
+        r[4 + k] = _mm512_shuffle_f32x4(b, e, 0x88);
+        r[12 + k] = _mm512_shuffle_f32x4(b, e, 0xdd);
+    }
+}
+
 /* Row buffer [ow][16] (one block of one output row, nChw16c) -> NCHW rows
    dst[c][x] = dst + c * dst_c + x for c < nvalid: 16 pixels at a time,
-   loaded as 16 vectors of 16 channels and transposed in registers
-   (4 stages of 16 shuffles), stored as 16 rows of 16 pixels (masked on
-   the row's last pixels). Reads only the ow pixels of the buffer. */
+   loaded as 16 vectors of 16 channels, transposed in registers, stored as
+   16 rows of 16 pixels (masked on the row's last pixels). Reads only the
+   ow pixels of the buffer. */
 void vconv_direct_row_to_nchw_avx512(const float *rowbuf, int V, int ow,
                                      int nvalid, float *dst, ptrdiff_t dst_c)
 {
     (void)V;
     for (int x0 = 0; x0 < ow; x0 += 16) {
         const int n = ow - x0 < 16 ? ow - x0 : 16;
-        __m512 r[16], t[16], u[16];
+        __m512 r[16];
         for (int p = 0; p < 16; p++)
             r[p] = p < n ? _mm512_loadu_ps(rowbuf + (size_t)(x0 + p) * 16)
                          : _mm512_setzero_ps();
-        for (int i = 0; i < 8; i++) {
-            t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-            t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-        }
-        /* u[4i + k]: rows 4i..4i+3 of column 4L + k in 128-bit lane L */
-        for (int i = 0; i < 4; i++) {
-            __m512d a = _mm512_castps_pd(t[4 * i]);
-            __m512d b = _mm512_castps_pd(t[4 * i + 1]);
-            __m512d c = _mm512_castps_pd(t[4 * i + 2]);
-            __m512d e = _mm512_castps_pd(t[4 * i + 3]);
-            u[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-            u[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-            u[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
-            u[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
-        }
-        for (int k = 0; k < 4; k++) {
-            __m512 a = _mm512_shuffle_f32x4(u[k], u[4 + k], 0x88);
-            __m512 b = _mm512_shuffle_f32x4(u[k], u[4 + k], 0xdd);
-            __m512 c = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0x88);
-            __m512 e = _mm512_shuffle_f32x4(u[8 + k], u[12 + k], 0xdd);
-            r[k] = _mm512_shuffle_f32x4(a, c, 0x88);
-            r[8 + k] = _mm512_shuffle_f32x4(a, c, 0xdd);
-            r[4 + k] = _mm512_shuffle_f32x4(b, e, 0x88);
-            r[12 + k] = _mm512_shuffle_f32x4(b, e, 0xdd);
-        }
+        transpose16(r);
         const __mmask16 m = (__mmask16)((1u << n) - 1u);
         for (int c = 0; c < nvalid; c++)
             _mm512_mask_storeu_ps(dst + c * dst_c + x0, m, r[c]);
+    }
+}
+
+/* One row of one block of an NCHW image -> nChw16c pixel vectors: channel
+   i of the block at src + i * plane (i < nc; the others are zeros), image
+   columns 0 .. iw-1; column ix goes to padded column x = ix + pl, stored
+   at out + ((x % sw) * pwc + x / sw) * 16 when x / sw < pwc. 16 columns
+   at a time: 16 masked channel loads, a transpose, 16 pixel stores. */
+void vconv_direct_nchw_to_blocked_avx512(const float *src, ptrdiff_t plane,
+                                         int nc, int iw, float *out, int pwc,
+                                         int sw, int pl)
+{
+    for (int x0 = 0; x0 < iw; x0 += 16) {
+        const int n = iw - x0 < 16 ? iw - x0 : 16;
+        const __mmask16 m = (__mmask16)((1u << n) - 1u);
+        __m512 r[16];
+        for (int i = 0; i < 16; i++)
+            r[i] = i < nc ? _mm512_maskz_loadu_ps(m, src + i * plane + x0)
+                          : _mm512_setzero_ps();
+        transpose16(r);
+        int x = x0 + pl, ph = x % sw, col = x / sw;
+        for (int q = 0; q < n && col < pwc; q++) {
+            _mm512_storeu_ps(out + ((size_t)ph * pwc + col) * 16, r[q]);
+            if (++ph == sw) {
+                ph = 0;
+                col++;
+            }
+        }
     }
 }

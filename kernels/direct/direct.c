@@ -78,6 +78,7 @@ static const direct_isa_limits limits_avx2 = {
                         best, 13 x 1 and 2 x 6 about 10% slower) */
     .plan_note = "avx2: nChw8c, tiles up to 6x2 / 4x3 / 3x4 / 14x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx2,
+    .nchw_to_blocked = vconv_direct_nchw_to_blocked_avx2,
 };
 static const direct_isa_limits limits_avx512 = {
     .isa = VCONV_ISA_AVX512,
@@ -92,6 +93,7 @@ static const direct_isa_limits limits_avx512 = {
                         as fast as 13 x 2) */
     .plan_note = "avx512: nChw16c, tiles up to 14x2 / 9x3 / 6x4 / 28x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx512,
+    .nchw_to_blocked = vconv_direct_nchw_to_blocked_avx512,
 };
 #endif
 
@@ -403,6 +405,23 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
         const int nc = vconv_min_i(vin, p->icg - c0);
         const size_t ch0 = (size_t)g * p->icg + c0; /* in the image */
         float *out = buf + (size_t)u * d->row;
+        if (vin > 1 && !nhwc && d->lim->nchw_to_blocked) {
+            /* zero the padding columns, transpose the image columns */
+            for (int ph = 0; ph < sw; ph++) {
+                float *o = out + (size_t)ph * pwc * vin;
+                zero_floats(o, (size_t)d->ph_lo[ph] * vin);
+                zero_floats(o + (size_t)d->ph_hi[ph] * vin,
+                            (size_t)(pwc - d->ph_hi[ph]) * vin);
+            }
+            d->lim->nchw_to_blocked(src_img + ch0 * plane + (size_t)y * iw,
+                                    (ptrdiff_t)plane, nc, iw, out, pwc, sw,
+                                    p->pl);
+            if (++y == ih) {
+                y = 0;
+                cb++;
+            }
+            continue;
+        }
         for (int ph = 0; ph < sw; ph++) {
             float *o = out + (size_t)ph * pwc * vin;
             const int lo = d->ph_lo[ph], hi = d->ph_hi[ph];

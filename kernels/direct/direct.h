@@ -121,6 +121,10 @@ typedef struct {
     /* row buffer -> NCHW (vconv_direct_row_to_nchw's contract) */
     void (*row_to_nchw)(const float *rowbuf, int V, int ow, int nvalid,
                         float *dst, ptrdiff_t dst_c);
+    /* one NCHW row of a block -> pixel vectors (see
+       vconv_direct_nchw_to_blocked_avx512); NULL: the portable loop */
+    void (*nchw_to_blocked)(const float *src, ptrdiff_t plane, int nc,
+                            int iw, float *out, int pwc, int sw, int pl);
 } direct_isa_limits;
 
 /* Tables defined in the ISA files (data only: reading them runs no ISA
@@ -144,6 +148,16 @@ VCONV_INTERNAL void vconv_direct_row_to_nchw_avx512(const float *rowbuf,
                                                     int V, int ow, int nvalid,
                                                     float *dst,
                                                     ptrdiff_t dst_c);
+VCONV_INTERNAL void vconv_direct_nchw_to_blocked_avx2(const float *src,
+                                                      ptrdiff_t plane, int nc,
+                                                      int iw, float *out,
+                                                      int pwc, int sw,
+                                                      int pl);
+VCONV_INTERNAL void vconv_direct_nchw_to_blocked_avx512(const float *src,
+                                                        ptrdiff_t plane,
+                                                        int nc, int iw,
+                                                        float *out, int pwc,
+                                                        int sw, int pl);
 #endif
 
 /* ------------------------------------------------------------ the plan */
