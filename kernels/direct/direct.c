@@ -97,6 +97,18 @@ static const direct_isa_limits limits_avx512 = {
 };
 #endif
 
+const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
+{
+    switch (isa) {
+    case VCONV_ISA_SCALAR: return &limits_scalar;
+#if VCONV_ARCH_X86_64
+    case VCONV_ISA_AVX2: return &limits_avx2;
+    case VCONV_ISA_AVX512: return &limits_avx512;
+#endif
+    default: return NULL;
+    }
+}
+
 /* ------------------------------------------------------- cost model */
 
 /*

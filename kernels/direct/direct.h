@@ -224,6 +224,9 @@ VCONV_INTERNAL vconv_status vconv_direct_run(const void *state,
                                              const float *src, float *dst);
 VCONV_INTERNAL void vconv_direct_destroy(void *state);
 
+/* The limits of an ISA's direct kernels (NULL: none on this build). */
+VCONV_INTERNAL const direct_isa_limits *vconv_direct_limits(vconv_isa isa);
+
 /* Layout conversions (direct.c), exposed for tests/test_direct.c. */
 
 /* Converts channels [cb0, cb1) (blocks of vin over all groups, g * n_icb
