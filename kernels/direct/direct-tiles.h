@@ -26,8 +26,30 @@
 #ifndef VCONV_DIRECT_TILES_H
 #define VCONV_DIRECT_TILES_H
 
+/* Sanitizer builds (AddressSanitizer: clang's feature test, gcc's
+   macro) check the same loops without unrolling them: the unrolled tiles
+   instrumented take clang minutes to compile, and a sanitizer build is
+   for memory and UB errors, not speed. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DIRECT_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define DIRECT_SANITIZED 1
+#endif
+
+#ifdef DIRECT_SANITIZED
+#ifdef __clang__
+#define DIRECT_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define DIRECT_UNROLL _Pragma("GCC unroll 1")
+#endif
+#define DIRECT_UNROLL_IN DIRECT_UNROLL
+#else
 #define DIRECT_UNROLL _Pragma("GCC unroll 32")
 #define DIRECT_UNROLL_IN _Pragma("GCC unroll 4")
+#endif
 #ifndef DIRECT_PF_WEI
 #define DIRECT_PF_WEI 1024
 #endif
