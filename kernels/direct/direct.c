@@ -53,13 +53,15 @@ static const direct_isa_limits limits_scalar = {
     .isa = VCONV_ISA_SCALAR,
     .V = 8,
     .max_nb = 2,
-    .ur_max = {0, 6, 3},
-    .no_max = {0, 6, 3},
+    .ur_max = {0, 6, 2},
+    .no_max = {0, 6, 2},
     .fma_rate = 1.0, /* an 8-float multiply-add is 2 + 2 SSE ops */
     .load_rate = 1.0,
-    .fma_lat = 6.0,
-    .load_fma = 0.5,
-    .plan_note = "scalar: 8-float blocks, tiles up to 6x1 / 3x2",
+    .fma_lat = 8.0, /* multiply 3 + add 3, and 2 x 2 measured slower than
+                       6 x 1 (24 vs 34 GFLOP/s on mnist conv2) */
+    .load_fma = 0.5, /* a broadcast is a load and a shuffle */
+    .peak_frac = 4.0, /* 1 x 8-float FMA a cycle, ~56 GF/s, of nominal 14 */
+    .plan_note = "scalar: 8-float blocks, tiles up to 6x1 / 2x2",
     .row_to_nchw = vconv_direct_row_to_nchw,
 };
 #if VCONV_ARCH_X86_64
@@ -76,6 +78,7 @@ static const direct_isa_limits limits_avx2 = {
                         broadcast) costs about half an FMA slot (fitted to
                         the AVX2 tiles on AlexNet conv2-5: 3 x 4 and 4 x 3
                         best, 13 x 1 and 2 x 6 about 10% slower) */
+    .peak_frac = 1.0, /* 2 ymm FMAs a cycle: ~113 GF/s, nominal 112 */
     .plan_note = "avx2: nChw8c, tiles up to 6x2 / 4x3 / 3x4 / 14x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx2,
     .nchw_to_blocked = vconv_direct_nchw_to_blocked_avx2,
@@ -91,6 +94,8 @@ static const direct_isa_limits limits_avx512 = {
     .fma_lat = 4.0,
     .load_fma = 0.0, /* zmm: loads do not slow the FMAs (measured: 13 x 1
                         as fast as 13 x 2) */
+    .peak_frac = 0.5, /* Zen 4: 1 zmm FMA a cycle, ~113 GF/s measured, of
+                         the nominal 224 (2 a cycle) */
     .plan_note = "avx512: nChw16c, tiles up to 14x2 / 9x3 / 6x4 / 28x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx512,
     .nchw_to_blocked = vconv_direct_nchw_to_blocked_avx512,
@@ -286,12 +291,14 @@ double vconv_direct_estimate(const direct_isa_limits *lim,
     (void)why;
     (void)len;
     tile_choice t = plan_tiles(lim, p);
-    /* The model's efficiency (useful FMA cycles over modelled cycles)
-       applied to the ISA's nominal peak, the scale every family's
-       estimate shares; then the threads, as far as the jobs go round. */
+    /* The model's efficiency (useful FMA cycles over modelled cycles) x
+       what the model's FMA rate is of the ISA's nominal peak (the scale
+       every family's estimate shares: seconds on the development
+       machine), then the threads, as far as the jobs go round. */
     const double useful = vconv_problem_flops(p) / (2.0 * lim->V) /
                           lim->fma_rate;
-    const double eff = useful / t.cycles * DIRECT_CALIBRATION;
+    const double eff =
+        useful / t.cycles * lim->peak_frac * DIRECT_CALIBRATION;
     const double jobs = (double)p->mb * p->g * p->oh;
     const double par = p->threads < jobs ? p->threads : jobs;
     return vconv_problem_flops(p) /

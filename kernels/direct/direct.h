@@ -117,6 +117,8 @@ typedef struct {
     double load_rate;  /* loads a cycle, */
     double fma_lat;    /* FMA latency in cycles (direct.c's cost model) */
     double load_fma;   /* FMA-pipe slots a load of a step costs */
+    double peak_frac;  /* GF/s at fma_rate on the development machine over
+                          vconv_isa_nominal_gflops(isa) */
     const char *plan_note;           /* the register plan, for the log */
     /* row buffer -> NCHW (vconv_direct_row_to_nchw's contract) */
     void (*row_to_nchw)(const float *rowbuf, int V, int ow, int nvalid,
