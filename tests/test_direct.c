@@ -11,14 +11,16 @@
  *   rows       a row buffer [ow][V] -> NCHW rows, every ISA, every width
  *              1..40 and channel count 1..V, nothing written outside;
  *   ukr        every instantiated microkernel (channel-vector: blocked and
- *              planar, every nb x ur; width-vector: every no x nv, whole
- *              and masked last vectors), one call against a naive sum,
- *              with the output-channel tail mask and ReLU;
+ *              planar, every nb x ur, from the bias and from partial sums;
+ *              width-vector: every no x nv, whole and masked last
+ *              vectors), one call against a naive sum, with the
+ *              output-channel tail mask and ReLU;
  *   first      the first-layer kernels forced (width-vector and planar
  *              channel-vector) on ic = 1 and 3, strides 1-4, padding and
  *              border rows, both layouts, against kernels/ref;
  *   tails      output-channel counts around the block (1, V-1, V+1, ...),
- *              groups, forced tile shapes, both layouts;
+ *              groups, forced tile shapes, the reduction split into
+ *              chunks, both layouts;
  *   knob       VCONV_DIRECT_PLAN values an ISA cannot run are refused.
  *
  * ISAs the CPU lacks, or above VCONV_MAX_ISA, are skipped (and say so).
@@ -235,7 +237,7 @@ static void test_rows(const isa_entry *e, test_rng *r)
    sum: 2 input blocks, 2 kernel rows, 3 taps at irregular offsets. */
 static void check_cv_kernel(const isa_entry *e, direct_ukr_fn fn, int vin,
                             int nb, int ur, int last_valid, int relu,
-                            test_rng *r)
+                            int accum, test_rng *r)
 {
     const int V = vconv_direct_limits(e->isa)->V;
     const int n_icb = 2, n_ky = 2, kw = 3;
@@ -252,13 +254,23 @@ static void check_cv_kernel(const isa_entry *e, direct_ukr_fn fn, int vin,
     fill(r, src, (size_t)(n_icb * src_icb));
     fill(r, wei, (size_t)(n_icb * wei_icb));
     fill(r, bias, (size_t)nb * V);
+    /* accum: dst holds partial sums where the kernel stores (NaN
+       elsewhere, which it must neither read into a result nor write) */
+    float *part = malloc(sizeof(float) * nd);
     for (size_t i = 0; i < nd; i++)
         dst[i] = NAN;
+    for (int b = 0; b < nb && accum; b++)
+        for (int p = 0; p < ur; p++)
+            for (int o = 0; o < V && (b < nb - 1 || o < last_valid); o++)
+                dst[b * dst_blk + p * dst_pix + o] =
+                    (float)rng_int(r, -500, 500) / 64.0f;
+    memcpy(part, dst, sizeof(float) * nd);
     direct_ukr_args a = {
         .src = src, .wei = wei, .bias = bias, .dst = dst, .kx_off = kx_off,
         .src_icb = src_icb, .src_ky = src_ky, .wei_icb = wei_icb,
         .dst_pix = dst_pix, .dst_blk = dst_blk, .n_icb = n_icb,
-        .n_ky = n_ky, .kw = kw, .last_valid = last_valid, .relu = relu};
+        .n_ky = n_ky, .kw = kw, .last_valid = last_valid, .relu = relu,
+        .accum = accum};
     fn(&a);
     long bad = 0;
     double worst = 0;
@@ -271,7 +283,9 @@ static void check_cv_kernel(const isa_entry *e, direct_ukr_fn fn, int vin,
                     bad += !isnan(got);
                     continue;
                 }
-                double sum = bias[b * V + o], mag = fabs(sum);
+                double sum = accum ? part[b * dst_blk + p * dst_pix + o]
+                                   : bias[b * V + o],
+                       mag = fabs(sum);
                 for (int icb = 0; icb < n_icb; icb++)
                     for (int ky = 0; ky < n_ky; ky++)
                         for (int kx = 0; kx < kw; kx++)
@@ -297,9 +311,10 @@ static void check_cv_kernel(const isa_entry *e, direct_ukr_fn fn, int vin,
             }
     CHECK(bad == 0,
           "%s channel-vector kernel vin %d nb %d ur %d last_valid %d relu "
-          "%d: %ld outputs wrong (worst relative error %.3g) or written "
-          "outside",
-          e->impl, vin, nb, ur, last_valid, relu, bad, worst);
+          "%d accum %d: %ld outputs wrong (worst relative error %.3g) or "
+          "written outside",
+          e->impl, vin, nb, ur, last_valid, relu, accum, bad, worst);
+    free(part);
     free(src);
     free(wei);
     free(bias);
@@ -388,7 +403,9 @@ static void test_ukr(const isa_entry *e, test_rng *r)
                     continue;
                 const int lv = (nb + ur) % 3 == 0 ? V : rng_int(r, 1, V - 1);
                 check_cv_kernel(e, fn, blocked ? V : 1, nb, ur, lv,
-                                (nb + ur) % 2, r);
+                                (nb + ur) % 2, 0, r);
+                check_cv_kernel(e, fn, blocked ? V : 1, nb, ur, lv,
+                                (nb + ur + 1) % 2, 1, r);
                 n++;
             }
     for (int nv = 1; nv <= DIRECT_MAX_NV; nv++)
@@ -522,6 +539,14 @@ static void test_tails(const isa_entry *e, test_rng *r)
                          rng_int(r, 1, lim->ur_max[nb]));
                 check_plan(e, &d, plan, 1100 + k * 10 + nb, &ran);
             }
+            /* the reduction split into chunks of input blocks (partial
+               sums through dst / the row buffer, ReLU on the last) */
+            char plan[64];
+            snprintf(plan, sizeof plan, "cv,%d,%d,%d,1", V,
+                     lim->max_nb, lim->ur_max[lim->max_nb]);
+            check_plan(e, &d, plan, 1200 + k, &ran);
+            snprintf(plan, sizeof plan, "cv,1,1,%d,2", lim->ur_max[1]);
+            check_plan(e, &d, plan, 1300 + k, &ran);
         }
     }
     printf("  %s: %d tail convolutions checked\n", e->impl, ran);

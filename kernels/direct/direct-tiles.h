@@ -101,10 +101,28 @@
 #define DIRECT_UKR_BODY(VIN, NB, UR)                                          \
     {                                                                         \
         dvec acc[NB][UR];                                                     \
-        DIRECT_UNROLL for (int b = 0; b < NB; b++)                            \
-        {                                                                     \
-            const dvec bb = dv_load(a->bias + b * DV);                        \
-            DIRECT_UNROLL for (int p = 0; p < UR; p++) acc[b][p] = bb;        \
+        if (a->accum) {                                                       \
+            /* a later chunk of the reduction: the partial sums stored by \
+               the chunk before (stored and reloaded exactly: the sum's   \
+               order is the one of a single call) */                      \
+            DIRECT_UNROLL for (int b = 0; b < NB - 1; b++)                    \
+                DIRECT_UNROLL for (int p = 0; p < UR; p++) acc[b][p] =        \
+                    dv_load(a->dst + p * a->dst_pix + b * a->dst_blk);        \
+            const float *dl_ = a->dst + (NB - 1) * a->dst_blk;                \
+            if (a->last_valid == DV) {                                        \
+                DIRECT_UNROLL for (int p = 0; p < UR; p++) acc[NB - 1][p] =   \
+                    dv_load(dl_ + p * a->dst_pix);                            \
+            } else {                                                          \
+                const dmask m_ = dmask_first(a->last_valid);                  \
+                DIRECT_UNROLL for (int p = 0; p < UR; p++) acc[NB - 1][p] =   \
+                    dv_load_m(dl_ + p * a->dst_pix, m_);                      \
+            }                                                                 \
+        } else {                                                              \
+            DIRECT_UNROLL for (int b = 0; b < NB; b++)                        \
+            {                                                                 \
+                const dvec bb = dv_load(a->bias + b * DV);                    \
+                DIRECT_UNROLL for (int p = 0; p < UR; p++) acc[b][p] = bb;    \
+            }                                                                 \
         }                                                                     \
         const int kw_ = a->kw, nky_ = a->n_ky;                                \
         const int pf_ = UR * VIN + a->kx_off[kw_ - 1];                        \

@@ -12,26 +12,27 @@
  *      per-thread (or, for a team sharing one image, shared) scratch; the
  *      width-vector kernel reads an NCHW src directly when it needs no
  *      padding and no stride (then nothing is converted);
- *   2. jobs = (group, output-channel tile, output row); each job runs the
- *      microkernel on every pixel tile of the row: the whole reduction in
- *      registers, bias as the initial value, ReLU and the store fused;
+ *   2. jobs = (group, output-channel tile, output row), ordered by bands
+ *      of rows sized from the L2 (do_jobs); each job runs the microkernel
+ *      on every pixel tile of the row: the whole reduction in registers,
+ *      bias as the initial value, ReLU and the store fused;
  *   3. NHWC dst is stored by the microkernel itself (masked last block);
  *      NCHW dst from the channel-vector kernel goes through a per-thread
  *      row buffer [nb][ow][V] that is transposed into the NCHW rows right
  *      after (per row, while it is in L1); the width-vector kernel stores
  *      NCHW rows directly.
- * Every output is computed by one microkernel call in a fixed order, so
- * the result does not depend on the thread count or the partition.
+ * Every output is computed by one microkernel call in a fixed order (or
+ * by two, identically, where a width-vector row's last vector overlaps
+ * the one before), so the result does not depend on the thread count or
+ * the partition.
  *
  * Kernel choice (plan_tiles): the planner costs every tile shape the ISA
- * allows with a small model of the microkernels (cycles per reduction step
- * = max(accumulators, DIRECT_LAT_ACC) vector FMAs + a per-step overhead,
- * plus per-call and per-output costs) and keeps the cheapest. VIN = 1
- * (planar src, the "first layer" kernels) wins when few input channels
- * would leave most of a V-wide block empty; the width-vector kernel wins
- * for NCHW dst when the reduction is short (mnist / cifar conv1), where
- * the transposition of the channel-vector kernel's output would cost as
- * much as the arithmetic.
+ * allows with a machine model of the microkernels (the cost model below)
+ * and keeps the cheapest. VIN = 1 (planar src, the "first layer" kernels)
+ * wins when few input channels would leave most of a V-wide block empty;
+ * the width-vector kernel wins for NCHW dst when the reduction is short
+ * (mnist / cifar conv1), where the transposition of the channel-vector
+ * kernel's output would cost as much as the arithmetic.
  */
 #include "direct.h"
 #include "../../dispatch/dispatch.h"
@@ -138,6 +139,12 @@ const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
 #define DIRECT_TRANSPOSE 0.3
 #define DIRECT_TRANSPOSE_PORTABLE 1.5
 #define DIRECT_CONVERT 0.5
+/* L2 -> L1 bytes a cycle a weight stream sustains (with the software
+   prefetch): a tile whose steps need more waits for its weights, unless
+   its reduction is split into L1-sized chunks (fitted: AVX2 3 x 4 tiles
+   on AlexNet conv3, 128 bytes a 6-cycle step, ran ~25% under the FMA
+   bound without the split) */
+#define DIRECT_L2_BYTES 16.0
 /* Fraction of the model's speed reached on the layers above (1 thread,
    direct.avx512 and direct.avx2): scales estimate() only. */
 #define DIRECT_CALIBRATION 0.9
@@ -185,8 +192,20 @@ static double rows_visited(const vconv_problem *p)
 typedef struct {
     direct_kernel_kind kind;
     int vin, nb, ur, no, nv;
+    int chunk;       /* input blocks a call (channel-vector) */
     double cycles;   /* the whole batch, one thread */
 } tile_choice;
+
+/* Input blocks whose weights (for a tile of nbt blocks) fit half the L1:
+   the chunk a call reduces when the reduction is split. */
+static int l1_chunk(const vconv_problem *p, int V, int vin, int nbt)
+{
+    const size_t per_icb = sizeof(float) * (size_t)p->kh * p->kw * vin *
+                           nbt * V;
+    const size_t half = vconv_topology_get()->l1d / 2;
+    const size_t c = half / per_icb;
+    return c < 1 ? 1 : c > (size_t)INT32_MAX ? INT32_MAX : (int)c;
+}
 
 /* The size of the tiles when n is split into tiles of at most tmax,
    balanced: ceil(n / ceil(n / tmax)) (the last one smaller). */
@@ -213,18 +232,32 @@ static tile_choice plan_tiles(const direct_isa_limits *lim,
         const double steps = chans * p->kw * kyrows; /* per tile column */
         const double ovh = blocked ? DIRECT_OVH_BLOCKED : DIRECT_OVH_PLANAR;
         const int nbk = vconv_div_up(p->ocg, V);
-        for (int nb = 1; nb <= lim->max_nb; nb++) {
+        const int n_icb = vconv_div_up(p->icg, vin);
+        for (int nb = 1; nb <= lim->max_nb; nb++)
+        for (int split = 0; split <= (n_icb > 1); split++) {
             const int ur = balanced_tile(p->ow, lim->ur_max[nb]);
+            const int chunk =
+                split ? vconv_min_i(l1_chunk(p, V, vin, nb), n_icb) : n_icb;
+            if (split && chunk >= n_icb)
+                continue;
+            const double calls = (double)vconv_div_up(n_icb, chunk);
             double c = 0;
             for (int b0 = 0; b0 < nbk; b0 += nb) {
                 const int nbt = vconv_min_i(nb, nbk - b0);
                 const int nt = vconv_div_up(p->ow, ur);
                 const int big = p->ow - nt * (ur - 1);
+                /* weights of a step: from L2 once a call unless the
+                   reduction is split into L1-sized chunks reused by the
+                   row's pixel tiles */
+                const double wbytes = split ? 0.0 : 4.0 * nbt * V;
                 for (int j = 0; j < nt; j++) {
                     const int u = j < big ? ur : ur - 1;
                     const double a = (double)u * nbt;
-                    c += steps * step_cycles(lim, a, nbt + u, ovh) +
-                         (DIRECT_CALL + 2 * a) * p->oh;
+                    double sc = step_cycles(lim, a, nbt + u, ovh);
+                    if (wbytes / DIRECT_L2_BYTES > sc)
+                        sc = wbytes / DIRECT_L2_BYTES;
+                    c += steps * sc +
+                         (DIRECT_CALL + (split ? 4 : 2) * a) * p->oh * calls;
                 }
             }
             if (p->layout == VCONV_NCHW)
@@ -235,7 +268,8 @@ static tile_choice plan_tiles(const direct_isa_limits *lim,
             c = (c + convert) * imgs;
             if (c < best.cycles)
                 best = (tile_choice){.kind = DIRECT_KERNEL_CV, .vin = vin,
-                                     .nb = nb, .ur = ur, .cycles = c};
+                                     .nb = nb, .ur = ur, .chunk = chunk,
+                                     .cycles = c};
         }
     }
     /* width-vector tiles: NCHW dst only */
@@ -502,9 +536,10 @@ void vconv_direct_row_to_nchw(const float *rowbuf, int V, int ow, int nvalid,
 
 /*
  * VCONV_DIRECT_PLAN (a debugging and benchmarking knob, documented in the
- * README): "cv,VIN,NB,UR" or "wv,NO,NV" forces the kernel and tile the
- * planner would otherwise choose, e.g. "cv,16,2,14" or "wv,14,2". A value
- * this ISA cannot run is an error, never ignored.
+ * README): "cv,VIN,NB,UR[,CHUNK]" or "wv,NO,NV" forces the kernel and tile
+ * the planner would otherwise choose, e.g. "cv,16,2,14" or "wv,14,2"
+ * (CHUNK: input blocks a call reduces; default all). A value this ISA
+ * cannot run is an error, never ignored.
  */
 static vconv_status forced_tiles(const direct_isa_limits *lim,
                                  const vconv_problem *p, tile_choice *tc)
@@ -512,13 +547,13 @@ static vconv_status forced_tiles(const direct_isa_limits *lim,
     const char *e = getenv("VCONV_DIRECT_PLAN");
     if (!e || !*e)
         return VCONV_OK;
-    int a = 0, b = 0, c = 0;
+    int a = 0, b = 0, c = 0, d = 0;
     char k[3] = "";
-    int n = sscanf(e, "%2[a-z],%d,%d,%d", k, &a, &b, &c);
-    if (n == 4 && !strcmp(k, "cv") && (a == lim->V || a == 1) && b >= 1 &&
+    int n = sscanf(e, "%2[a-z],%d,%d,%d,%d", k, &a, &b, &c, &d);
+    if ((n == 4 || (n == 5 && d >= 1)) && !strcmp(k, "cv") && (a == lim->V || a == 1) && b >= 1 &&
         b <= lim->max_nb && c >= 1 && c <= lim->ur_max[b]) {
         *tc = (tile_choice){.kind = DIRECT_KERNEL_CV, .vin = a, .nb = b,
-                            .ur = c};
+                            .ur = c, .chunk = d > 0 ? d : INT32_MAX};
         return VCONV_OK;
     }
     if (n == 3 && !strcmp(k, "wv") && p->layout == VCONV_NCHW && b >= 1 &&
@@ -529,8 +564,9 @@ static vconv_status forced_tiles(const direct_isa_limits *lim,
     }
     return vconv_error(VCONV_ERR_INVALID_ARG,
                        "VCONV_DIRECT_PLAN='%s' is not a tile direct.%s can "
-                       "run here (cv,VIN,NB,UR with VIN %d or 1, NB <= %d, UR "
-                       "within the ISA's limit; or wv,NO,NV for NCHW)",
+                       "run here (cv,VIN,NB,UR[,CHUNK] with VIN %d or 1, NB "
+                       "<= %d, UR within the ISA's limit; or wv,NO,NV for "
+                       "NCHW)",
                        e, vconv_isa_name(lim->isa), lim->V, lim->max_nb);
 }
 
@@ -574,6 +610,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     if (d->kind == DIRECT_KERNEL_CV) {
         d->nb = tc.nb;
         d->ur = tc.ur;
+        d->icb_chunk = vconv_max_i(1, vconv_min_i(tc.chunk, d->n_icb));
         d->n_oct = vconv_div_up(d->nbk, d->nb);
         for (int nb = 1; nb <= lim->max_nb; nb++)
             for (int u = 1; u <= lim->ur_max[nb]; u++)
@@ -610,6 +647,20 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     } else {
         d->row = (ptrdiff_t)p->sw * d->pwc * d->vin;
         d->img = (size_t)p->g * d->n_icb * p->ih * (size_t)d->row;
+    }
+    /* Row bands: the converted input rows a band of output rows reads
+       (every input block of a group) should take at most half the L2, so
+       they stay there while every output-channel tile passes over them;
+       a whole image when it fits (the layers of the bench do). */
+    {
+        const size_t l2 = vconv_topology_get()->l2;
+        const size_t row_bytes = sizeof(float) * (size_t)d->row *
+                                 (d->direct_src ? 1 : (size_t)d->n_icb) *
+                                 (d->direct_src ? (size_t)p->icg : 1);
+        const size_t per_out_row = row_bytes * (size_t)p->sh;
+        const size_t halo = row_bytes * (size_t)((p->kh - 1) * p->dh + 1);
+        size_t rows = l2 / 2 > halo ? (l2 / 2 - halo) / per_out_row : 1;
+        d->band_rows = rows < 1 ? 1 : rows > (size_t)p->oh ? p->oh : (int)rows;
     }
     d->kx_off = malloc(sizeof(int) * (size_t)p->kw);
     d->ph_lo = malloc(sizeof(int) * (size_t)p->sw);
@@ -666,7 +717,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     }
     if (vconv_verbose_level() > 1)
         vconv_log("direct.%s plan: %s, %s src, %s; tile %dx%d, %d tiles a "
-                  "row",
+                  "row, %d of %d input blocks a call, bands of %d rows",
                   vconv_isa_name(lim->isa),
                   d->kind == DIRECT_KERNEL_WV ? "width-vector"
                                               : "channel-vector",
@@ -674,7 +725,9 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
                   : d->vin == 1 ? "planar"
                                 : "blocked",
                   lim->plan_note, d->kind == DIRECT_KERNEL_WV ? d->no : d->ur,
-                  d->kind == DIRECT_KERNEL_WV ? d->nv : d->nb, d->n_owt);
+                  d->kind == DIRECT_KERNEL_WV ? d->nv : d->nb, d->n_owt,
+                  d->kind == DIRECT_KERNEL_WV ? d->n_icb : d->icb_chunk,
+                  d->n_icb, d->band_rows);
     *state = d;
     return VCONV_OK;
 }
@@ -701,9 +754,8 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
     a.src_icb = plane;
     a.src_ky = (ptrdiff_t)p->dh * d->row;
     a.wei_icb = wky * p->kh;
-    a.n_icb = d->n_icb;
     a.kw = p->kw;
-    a.relu = p->act == VCONV_ACT_RELU;
+    const int relu = p->act == VCONV_ACT_RELU;
     a.bias = d->bias + ((size_t)g * d->nbk + (size_t)t * d->nb) * V;
     const float *wt = d->w + (size_t)g * d->w_group +
                       (size_t)t * d->nb * V * d->n_icb * p->kh * p->kw * vin;
@@ -721,18 +773,28 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
     }
     for (int oy = oy0; oy < oy1; oy++) {
         a.n_ky = d->ky_n[oy];
-        a.wei = wt + d->ky_lo[oy] * wky;
         const float *srow = src + d->src_row_off[oy];
         if (nhwc)
             out = dst + (size_t)oy * p->ow * p->oc + (size_t)g * p->ocg +
                   (size_t)t * d->nb * V;
-        /* n_owt tiles: the first ur_big of ur pixels, the rest ur - 1 */
-        for (int j = 0, x0 = 0; j < d->n_owt; j++) {
-            const int u = j < d->ur_big ? d->ur : d->ur - 1;
-            a.src = srow + (size_t)x0 * vin;
-            a.dst = out + (size_t)x0 * a.dst_pix;
-            d->ukr[nbt][u](&a);
-            x0 += u;
+        /* the reduction in chunks of input blocks (one chunk: all), each
+           over the row's n_owt tiles: the first ur_big of ur pixels, the
+           rest ur - 1 */
+        for (int c0 = 0; c0 < d->n_icb; c0 += d->icb_chunk) {
+            a.n_icb = vconv_min_i(d->icb_chunk, d->n_icb - c0);
+            a.accum = c0 > 0;
+            a.relu = relu && c0 + a.n_icb == d->n_icb;
+            const float *sc = srow + (size_t)c0 * plane;
+            const float *wc = wt + (size_t)c0 * a.wei_icb +
+                              (size_t)d->ky_lo[oy] * wky;
+            a.wei = wc;
+            for (int j = 0, x0 = 0; j < d->n_owt; j++) {
+                const int u = j < d->ur_big ? d->ur : d->ur - 1;
+                a.src = sc + (size_t)x0 * vin;
+                a.dst = out + (size_t)x0 * a.dst_pix;
+                d->ukr[nbt][u](&a);
+                x0 += u;
+            }
         }
         if (!nhwc)
             for (int b = 0; b < nbt; b++) {
@@ -818,19 +880,32 @@ static int n_tiles(const direct_plan *d)
     return d->kind == DIRECT_KERNEL_WV ? d->n_ot : d->n_oct;
 }
 
+/*
+ * Jobs, in the order j = ((g * bands + band) * tiles + t) * rows + oy:
+ * a band of output rows (d->band_rows, from the L2 size) is finished for
+ * every output-channel tile before the next band, so the band's input
+ * rows stay in L2 while the tiles' weights stream past; within a band,
+ * consecutive jobs are rows of one tile (its weights stay hot). The last
+ * band of a group may be shorter. Runs of rows of one tile go to one
+ * call.
+ */
 static void do_jobs(const direct_plan *d, const float *img, float *dst_img,
                     float *rowbuf, long j0, long j1)
 {
     const vconv_problem *p = &d->p;
-    const int tiles = n_tiles(d);
-    /* j = (g * tiles + t) * oh + oy: consecutive jobs share a tile's
-       weights; runs of rows of one tile go to one call */
+    const long tiles = n_tiles(d), per_g = tiles * p->oh;
+    const long full = tiles * d->band_rows; /* jobs of a whole band */
     for (long j = j0; j < j1;) {
-        const int oy = (int)(j % p->oh);
-        const long gt = j / p->oh;
-        const int t = (int)(gt % tiles), g = (int)(gt / tiles);
+        const int g = (int)(j / per_g);
+        const long r = j % per_g;
+        const int band = (int)(r / full);
+        const int y0 = band * d->band_rows;
+        const int rows = vconv_min_i(d->band_rows, p->oh - y0);
+        const long rb = r - (long)band * full;
+        const int t = (int)(rb / rows);
+        const int oy = y0 + (int)(rb % rows);
         const long end = oy + (j1 - j);
-        const int oy1 = end < p->oh ? (int)end : p->oh;
+        const int oy1 = end < y0 + rows ? (int)end : y0 + rows;
         if (d->kind == DIRECT_KERNEL_WV)
             wv_rows(d, img, dst_img, g, t, oy, oy1);
         else

@@ -73,6 +73,9 @@ typedef struct {
     int last_valid;       /* output channels stored of the last block
                              (1..V; V: all) */
     int relu;
+    int accum;            /* 0: start from the bias; 1: from the partial
+                             sums at dst (a later chunk of the input
+                             blocks; relu only on the last chunk) */
 } direct_ukr_args;
 
 typedef void (*direct_ukr_fn)(const direct_ukr_args *a);
@@ -195,6 +198,10 @@ typedef struct {
     ptrdiff_t row;    /* floats per converted row: sw * pwc * vin */
     size_t img;       /* floats per converted image (all groups) */
     bool direct_src;  /* the kernel reads the user's src unconverted */
+    int band_rows;    /* output rows a band (the job order; L2-sized) */
+    int icb_chunk;    /* input blocks a microkernel call reduces: all, or
+                         an L1-sized chunk (the pixel tiles of a row then
+                         reuse the chunk's weights from L1) */
     int *kx_off;      /* [kw] */
     int *ph_lo, *ph_hi; /* [sw]: the columns of a phase that hold image
                            columns (the others are padding: zeros) */
