@@ -123,8 +123,10 @@ const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
  * FMA latency: measured on the development machine, AMD EPYC Zen 4, where
  * a zmm FMA issues once a cycle and a ymm FMA twice):
  *   a reduction step (one input channel of one tap) of a tile with A = ur
- *   x nb accumulators costs max(A / fma_rate, (nb + ur) / load_rate,
- *   fma_lat) cycles (FMA-, load- or latency-bound) + a loop overhead
+ *   x nb accumulators and L = nb + ur loads costs max((A + L x load_fma)
+ *   / fma_rate, L / load_rate, fma_lat) cycles (FMA-, load- or
+ *   latency-bound), at least the L2 stream of its weights (unless the
+ *   reduction is split into L1-sized chunks), + a loop overhead
  *   (small for blocked steps, whose V channels share a tap's loop; larger
  *   for planar and width-vector steps, one tap each);
  *   a microkernel call costs DIRECT_CALL + 2 A cycles (bias, ReLU, stores);
@@ -307,15 +309,21 @@ static tile_choice plan_tiles(const direct_isa_limits *lim,
 bool vconv_direct_supports(const direct_isa_limits *lim,
                            const vconv_problem *p, char *why, size_t len)
 {
-    /* Every descriptor vconv accepts: strides, dilations, padding of any
-       size, groups, channel tails. The only limit is the scratch: one
-       converted image must fit a size_t (it always does when the problem
-       validated: its element count is the input's, padded by less than
-       a block of channels and a kernel extent of columns). */
-    (void)lim;
-    (void)p;
-    (void)why;
-    (void)len;
+    /* Every descriptor vconv accepts (strides, dilations, any padding,
+       groups, channel tails) but those whose converted rows would not be
+       indexable with int offsets: a row of the converted src holds sw *
+       pwc * V floats, pwc = ow + (kw - 1) * dw / sw columns a phase (only
+       absurd paddings or widths get there). */
+    const long long pwc = (long long)p->ow + (long long)(p->kw - 1) * p->dw /
+                                                 p->sw;
+    const long long row = (long long)p->sw * pwc * lim->V;
+    if (row > INT32_MAX / 2) {
+        snprintf(why, len,
+                 "a converted row of %lld floats (ow %d, kernel %d, "
+                 "dilation %d) exceeds the int offsets of the kernels",
+                 row, p->ow, p->kw, p->dw);
+        return false;
+    }
     return true;
 }
 
@@ -452,13 +460,32 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
     if (u0 >= u1)
         return;
     int cb = u0 / ih, y = u0 % ih;
+    int g = cb / d->n_icb, icb = cb % d->n_icb; /* counters from here on */
     for (int u = u0; u < u1; u++) {
-        const int g = cb / d->n_icb, icb = cb % d->n_icb;
         const int c0 = icb * vin; /* first channel of the block in g */
         const int nc = vconv_min_i(vin, p->icg - c0);
         const size_t ch0 = (size_t)g * p->icg + c0; /* in the image */
         float *out = buf + (size_t)u * d->row;
-        if (vin > 1 && !nhwc && d->lim->nchw_to_blocked) {
+        if (vin == 1) {
+            /* planar: one pass over the converted row through the plan's
+               table of image columns (-1: padding) */
+            const float *s = nhwc ? src_img + (size_t)y * iw * p->ic + ch0
+                                  : src_img + ch0 * plane + (size_t)y * iw;
+            const size_t xs = nhwc ? (size_t)p->ic : 1;
+            const int n = sw * pwc;
+            const int *cs = d->colsrc;
+            for (int k = 0; k < n; k++)
+                out[k] = cs[k] >= 0 ? s[(size_t)cs[k] * xs] : 0.0f;
+            if (++y == ih) {
+                y = 0;
+                if (++icb == d->n_icb) {
+                    icb = 0;
+                    g++;
+                }
+            }
+            continue;
+        }
+        if (!nhwc && d->lim->nchw_to_blocked) {
             /* zero the padding columns, transpose the image columns */
             for (int ph = 0; ph < sw; ph++) {
                 float *o = out + (size_t)ph * pwc * vin;
@@ -471,7 +498,10 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
                                     p->pl);
             if (++y == ih) {
                 y = 0;
-                cb++;
+                if (++icb == d->n_icb) {
+                    icb = 0;
+                    g++;
+                }
             }
             continue;
         }
@@ -516,7 +546,10 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
         }
         if (++y == ih) {
             y = 0;
-            cb++;
+            if (++icb == d->n_icb) {
+                icb = 0;
+                g++;
+            }
         }
     }
 }
@@ -575,6 +608,7 @@ static void plan_free(direct_plan *d)
     if (!d)
         return;
     free(d->kx_off);
+    free(d->colsrc);
     free(d->ph_lo);
     free(d->ph_hi);
     free(d->ky_lo);
@@ -663,6 +697,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
         d->band_rows = rows < 1 ? 1 : rows > (size_t)p->oh ? p->oh : (int)rows;
     }
     d->kx_off = malloc(sizeof(int) * (size_t)p->kw);
+    d->colsrc = malloc(sizeof(int) * (size_t)p->sw * d->pwc);
     d->ph_lo = malloc(sizeof(int) * (size_t)p->sw);
     d->ph_hi = malloc(sizeof(int) * (size_t)p->sw);
     d->ky_lo = malloc(sizeof(int) * (size_t)p->oh);
@@ -681,7 +716,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     }
     d->w = vconv_alloc(sizeof(float) * d->w_group * p->g);
     d->bias = vconv_alloc(sizeof(float) * nbias);
-    if (!d->kx_off || !d->ph_lo || !d->ph_hi || !d->ky_lo || !d->ky_n || !d->src_row_off || !d->w ||
+    if (!d->kx_off || !d->colsrc || !d->ph_lo || !d->ph_hi || !d->ky_lo || !d->ky_n || !d->src_row_off || !d->w ||
         !d->bias) {
         plan_free(d);
         return VCONV_ERR_NO_MEMORY;
@@ -692,6 +727,11 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
                             ? x
                             : ((x % p->sw) * d->pwc + x / p->sw) * d->vin;
     }
+    for (int ph = 0, k = 0; ph < p->sw; ph++)
+        for (int col = 0; col < d->pwc; col++, k++) {
+            const int ix = col * p->sw + ph - p->pl;
+            d->colsrc[k] = ix >= 0 && ix < p->iw ? ix : -1;
+        }
     for (int ph = 0; ph < p->sw; ph++)
         phase_cols(ph, p->sw, p->pl, p->iw, d->pwc, &d->ph_lo[ph],
                    &d->ph_hi[ph]);
