@@ -26,6 +26,9 @@ static const command commands[] = {
     {"peak", cmd_peak,
      "peak                measured FMA peak per ISA (1 and N threads) and "
      "memory bandwidth"},
+    {"conv", cmd_conv,
+     "conv --net NAME ... every vconv kernel beside oneDNN: table, JSON, "
+     "CSV (conv --help)"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 
