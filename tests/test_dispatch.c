@@ -874,11 +874,12 @@ static void test_real_registry(void)
                                                  "gives %s",
                   masks[m].what, ps, got ? got->name : "?",
                   want >= 0 ? reg[want]->name : "nothing");
-            if (got && best_rank)
-                CHECK(isa_rank(got->isa) == best_rank,
-                      "%s, %s: chose %s, but a candidate of a wider ISA has "
-                      "a finite estimate",
-                      masks[m].what, ps, got->name);
+            /* (No check that the widest ISA wins: a narrower one may
+               rightly have the lower estimate. Measured: direct.avx2 66
+               GFLOP/s against direct.avx512's 50-60 on the grouped 5x5
+               shape here, 8 channels a group, which nChw16c pads to 16;
+               and this Zen 4 runs zmm FMAs at the ymm rate.) */
+            (void)best_rank;
             /* and it computes the right thing, with 1, 2, 3 threads */
             ref_case rc;
             if (got && ref_case_init(&rc, &shapes[s], 7 + (uint64_t)s, true) == 0) {
