@@ -48,7 +48,7 @@ typedef struct {
     bool ran;            /* false: the implementation does not support it */
     bool ok;
     double err;          /* max |y - ref| / mag */
-    char msg[512];       /* on failure: what and where */
+    char msg[1024];      /* on failure: what and where */
 } impl_check;
 
 /* Everything the checks of one problem share: data and the reference. */

@@ -128,8 +128,15 @@ int main(int argc, char **argv)
     }
     const char *impls[MAX_IMPLS];
     int ni = select_impls(filter, impls);
-    CHECK(ni > 0, "no implementation selected (filter '%s')",
-          filter ? filter : "");
+    /* the oracle against itself on whole networks proves little and costs
+       much (under qemu especially): the random problems cover its entry,
+       tests/test_ref.c its arithmetic */
+    if (shapes && !filter)
+        for (int i = 0; i < ni; i++)
+            if (!strcmp(impls[i], "ref.scalar"))
+                impls[i--] = impls[--ni];
+    CHECK(ni > 0 || (shapes && !filter),
+          "no implementation selected (filter '%s')", filter ? filter : "");
     tally t[MAX_IMPLS] = {{0}};
 
     if (shapes) {

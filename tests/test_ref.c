@@ -110,7 +110,7 @@ int main(void)
         double *want = malloc(nd * sizeof(double));
         float *got = malloc(nd * sizeof(float));
         naive(p, c.w, c.b, c.src, want);
-        vconv_ref_conv(p, c.w, c.b, c.src, got, NULL);
+        vconv_ref_conv(p, c.w, c.b, c.src, got, NULL, NULL);
         char ds[256];
         desc_str(&d, bias, ds, sizeof ds);
         for (size_t i = 0; i < nd; i++) {
