@@ -1,0 +1,127 @@
+/*
+ * winograd-scalar.c - the portable Winograd transforms (contracts:
+ * winograd.h): plain C, one tile (input) or one output channel (output)
+ * at a time, the 1-D transforms of winograd-tables.h on floats. Baseline
+ * file: no intrinsics; what a CPU without AVX runs, and the model the
+ * vector files follow.
+ *
+ * Plan: input, per tile and channel: the alpha x alpha patch row by row
+ * through B^T (T = d B, alpha rows of alpha floats), then T's columns
+ * through B^T, alpha^2 stores into the A panels. Output, per tile and
+ * channel: the alpha x alpha points row by row through A^T (alpha x m),
+ * then the columns (m x m), bias, ReLU, stores. Every tile and channel
+ * takes the same operations in the same order, so a result never depends
+ * on its position. The build compiles ISO C (-std=c11): no contraction of
+ * a * c + b into an FMA, on x86-64 or AArch64.
+ */
+#include "winograd.h"
+#include "winograd-tables.h"
+
+#define WT_T float
+#define WT_ADD(a, b) ((a) + (b))
+#define WT_SUB(a, b) ((a) - (b))
+#define WT_MUL(a, c) ((a) * (c))
+#define WT_FMA(a, c, b) ((a) * (c) + (b))
+#define WT_ZERO 0.0f
+/* the generated 1-D transforms read X(k) and write Y(k) */
+#define X(k) wx[k]
+#define Y(k) wy[k]
+
+#define DEFINE_INPUT(NAME, A_, BT_1D)                                          \
+    static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
+                     int lanes, int nch, int mr, float *v,                     \
+                     ptrdiff_t vs_point, ptrdiff_t vs_panel)                   \
+    {                                                                          \
+        /* whole panels: rows past `lanes` get copies of tile 0 (finite, \
+           read by the GEMM kernel, never stored) */                        \
+        const int nl = (lanes + mr - 1) / mr * mr;                             \
+        for (int l = 0; l < nl; l++) {                                         \
+            float *vo = v + (l / mr) * vs_panel + l % mr;                      \
+            for (int c = 0; c < nch; c++) {                                    \
+                const float *d = patch[l] + c * cs;                            \
+                float t[A_][A_], wx[A_], wy[A_];                               \
+                for (int r = 0; r < A_; r++) {                                 \
+                    for (int k = 0; k < A_; k++)                               \
+                        wx[k] = d[r * rs + k];                                 \
+                    BT_1D();                                                   \
+                    for (int k = 0; k < A_; k++)                               \
+                        t[r][k] = wy[k];                                       \
+                }                                                              \
+                for (int k = 0; k < A_; k++) {                                 \
+                    for (int j = 0; j < A_; j++)                               \
+                        wx[j] = t[j][k];                                       \
+                    BT_1D();                                                   \
+                    for (int j = 0; j < A_; j++)                               \
+                        vo[(j * A_ + k) * vs_point + c * mr] = wy[j];          \
+                }                                                              \
+            }                                                                  \
+        }                                                                      \
+    }
+
+#define DEFINE_OUTPUT(NAME, M_, A_, AT_1D)                                     \
+    static void NAME(const float *mt, ptrdiff_t ms_point, int noc,             \
+                     const float *bias, int relu, float *y, ptrdiff_t ys_row,  \
+                     ptrdiff_t ys_col, int mi, int mj)                         \
+    {                                                                          \
+        for (int o = 0; o < noc; o++) {                                        \
+            float z[A_][M_], wx[A_], wy[M_];                                   \
+            for (int j = 0; j < A_; j++) {                                     \
+                for (int k = 0; k < A_; k++)                                   \
+                    wx[k] = mt[(j * A_ + k) * ms_point + o];                   \
+                AT_1D();                                                       \
+                for (int q = 0; q < M_; q++)                                   \
+                    z[j][q] = wy[q];                                           \
+            }                                                                  \
+            const float b = bias[o];                                           \
+            for (int q = 0; q < mj; q++) {                                     \
+                for (int j = 0; j < A_; j++)                                   \
+                    wx[j] = z[j][q];                                           \
+                AT_1D();                                                       \
+                for (int i = 0; i < mi; i++) {                                 \
+                    float r = wy[i] + b;                                       \
+                    if (relu)                                                  \
+                        r = r < 0 ? 0 : r; /* NaN stays NaN */                 \
+                    y[i * ys_row + q * ys_col + o] = r;                        \
+                }                                                              \
+            }                                                                  \
+        }                                                                      \
+    }
+
+DEFINE_INPUT(input_f2, 4, WINO_F2_BT_1D)
+DEFINE_INPUT(input_f4, 6, WINO_F4_BT_1D)
+DEFINE_INPUT(input_f6, 8, WINO_F6_BT_1D)
+DEFINE_OUTPUT(output_f2, 2, 4, WINO_F2_AT_1D)
+DEFINE_OUTPUT(output_f4, 4, 6, WINO_F4_AT_1D)
+DEFINE_OUTPUT(output_f6, 6, 8, WINO_F6_AT_1D)
+
+static void transpose_scalar(int rows, int cols, const float *src,
+                             ptrdiff_t lds, float *dst, ptrdiff_t ldd)
+{
+    for (int c = 0; c < cols; c++)
+        for (int r = 0; r < rows; r++)
+            dst[c * ldd + r] = src[r * lds + c];
+}
+
+const wino_isa_ops vconv_wino_ops_scalar = {
+    VCONV_ISA_SCALAR,
+    16,
+    {input_f2, input_f4, input_f6},
+    {output_f2, output_f4, output_f6},
+    transpose_scalar,
+};
+
+/* The tables, for the baseline driver and the tests. */
+static const wino_matrices matrices[WINO_NVARIANTS] = {
+    {2, 4, &wino_f2_at[0][0], &wino_f2_g[0][0], &wino_f2_bt[0][0],
+     WINO_F2_POINTS},
+    {4, 6, &wino_f4_at[0][0], &wino_f4_g[0][0], &wino_f4_bt[0][0],
+     WINO_F4_POINTS},
+    {6, 8, &wino_f6_at[0][0], &wino_f6_g[0][0], &wino_f6_bt[0][0],
+     WINO_F6_POINTS},
+};
+
+const wino_matrices *vconv_wino_matrices(int variant)
+{
+    return variant >= 0 && variant < WINO_NVARIANTS ? &matrices[variant]
+                                                     : (const wino_matrices *)0;
+}

@@ -1,0 +1,690 @@
+/*
+ * winograd.c - the Winograd convolution's baseline driver: the nine
+ * registry entries (winograd_f{2,4,6}x3.{scalar,avx2,avx512}), the
+ * heuristic, the weight transform at create, and the blocked, threaded
+ * run (structure and layouts: winograd.h). The arithmetic that depends on
+ * the ISA is reached only through the wino_isa_ops of the entry's ISA and
+ * the sgemm kernel table, after the dispatcher checked the CPU has it.
+ */
+#include "winograd.h"
+#include "../../dispatch/dispatch.h"
+#include "../../dispatch/topology.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ accuracy */
+
+/*
+ * The accuracy contract (README, "Winograd"). The error of an output is
+ * measured two ways against the double-precision reference, with N(0,1)
+ * inputs and weights:
+ *   e_mag = max |y - ref| / (sum |x w| + |b|)   (the tests' measure)
+ *   e_out = max |y - ref| / rms(ref)            (relative to the
+ *                                                output's scale)
+ * WINO_BOUND_OUT is the bound the dispatcher enforces on e_out: a variant
+ * whose documented e_out on a problem's class exceeds it is never chosen
+ * by default (estimate() returns INFINITY; forcing it still works).
+ * The class is the variant and the reduction size K = 9 * icg: the
+ * documented e_out of a variant is the largest measured over every
+ * 3x3 stride-1 layer of bench/shapes with K up to the measured range
+ * (wino_err_table); beyond the largest K measured it is extrapolated as
+ * growing like sqrt(K) (the error of a K-term float sum, a safe upper
+ * bound: measured e_out does not grow with K).
+ */
+#define WINO_BOUND_OUT 1e-4
+
+typedef struct {
+    int k_max;     /* the largest K measured */
+    double e_out;  /* the largest e_out measured, any ISA, K <= k_max */
+} wino_err;
+
+/* Measured with `test_winograd --accuracy` (all ISAs, mb 1 and 2); the
+   per-layer figures are in the README. */
+static const wino_err wino_err_table[WINO_NVARIANTS] = {
+    {3456, 3e-6},   /* F(2x2) */
+    {3456, 1e-5},   /* F(4x4) */
+    {3456, 5e-5},   /* F(6x6) */
+};
+
+/* The documented e_out of variant v for reduction size k. */
+static double documented_error(int v, int k)
+{
+    const wino_err *e = &wino_err_table[v];
+    if (k <= e->k_max)
+        return e->e_out;
+    return e->e_out * sqrt((double)k / e->k_max);
+}
+
+/* ------------------------------------------------------------- geometry */
+
+typedef struct {
+    int var, m, alpha, a2;
+    int tiles_y, tiles_x, ntiles;  /* tiles per image: tiles_y x tiles_x */
+    int mr, nr;
+    int T, nblk;                   /* tiles per block (multiple of mr) */
+    int ocb, nch;                  /* oc per chunk (multiple of nr) */
+    int wmax, nstrips, wb;         /* strip width, strips per block, band
+                                      width */
+    size_t strip_stride, strips_floats;
+    size_t vs_point, vs_panel, v_floats;
+    size_t m_floats, band_floats, per_thread;
+} wino_geom;
+
+static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
+
+/* Floats of a scratch part, rounded to whole cache lines. */
+static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
+
+/*
+ * The GEMM kernel for an entry's ISA. The AVX-512 entries take AVX2's
+ * 6x16 kernel (the CPU has AVX2: the dispatcher's AVX-512 level implies
+ * it) when it wastes less of the product than 14x32: tiles are the GEMM's
+ * rows, and at batch 1 a layer has as few as 4..64 tiles, which 14-row
+ * panels pad by up to 3.5x. On the Zen 4 this was written on both kernels
+ * run at the same FMA rate, so the padded work decides.
+ */
+static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa, int ntiles,
+                                             int ocg)
+{
+    const vconv_sgemm_kernel *k = vconv_sgemm_kernel_get(isa);
+#if VCONV_ARCH_X86_64
+    if (isa == VCONV_ISA_AVX512) {
+        const vconv_sgemm_kernel *k2 = vconv_sgemm_kernel_get(VCONV_ISA_AVX2);
+        double w1 = (double)vconv_round_up(ntiles, k->mr) *
+                    vconv_round_up(ocg, k->nr);
+        double w2 = (double)vconv_round_up(ntiles, k2->mr) *
+                    vconv_round_up(ocg, k2->nr);
+        if (w2 < w1)
+            k = k2;
+    }
+#endif
+    return k;
+}
+
+/*
+ * Blocks from the L2 size (never from the thread count; and the output's
+ * bits do not depend on them either: each output is the same sequence of
+ * operations whatever the block):
+ *   T:   the transformed input of a block, alpha^2 x T x icg floats, takes
+ *        at most half of L2, and its GEMM output for one nr-wide oc panel
+ *        (alpha^2 x T x nr) a quarter;
+ *   ocb: the GEMM output of a chunk, alpha^2 x T x ocb floats, a quarter
+ *        of L2; cut further so that a problem has about 2 work items per
+ *        core when its blocks are few (batch 1).
+ */
+static void geometry(const vconv_problem *p, int var,
+                     const vconv_sgemm_kernel *k, wino_geom *g)
+{
+    const vconv_topology *topo = vconv_topology_get();
+    const size_t l2 = topo->l2;
+    memset(g, 0, sizeof *g);
+    g->var = var;
+    g->m = wino_m[var];
+    g->alpha = g->m + 2;
+    g->a2 = g->alpha * g->alpha;
+    g->tiles_y = vconv_div_up(p->oh, g->m);
+    g->tiles_x = vconv_div_up(p->ow, g->m);
+    g->ntiles = p->mb * g->tiles_y * g->tiles_x;
+    g->mr = k->mr;
+    g->nr = k->nr;
+
+    const size_t a2 = (size_t)g->a2;
+    size_t tv = l2 / 2 / (a2 * ((size_t)p->icg + 1) * sizeof(float));
+    size_t tm = l2 / 4 / (a2 * (size_t)g->nr * sizeof(float));
+    size_t t = tv < tm ? tv : tm;
+    t = t / (size_t)g->mr * (size_t)g->mr;
+    if (t < (size_t)g->mr)
+        t = (size_t)g->mr;
+    if (t > (size_t)vconv_round_up(g->ntiles, g->mr))
+        t = (size_t)vconv_round_up(g->ntiles, g->mr);
+    g->T = (int)t;
+    g->nblk = vconv_div_up(g->ntiles, g->T);
+
+    size_t ocb = l2 / 4 / (a2 * t * sizeof(float));
+    ocb = ocb / (size_t)g->nr * (size_t)g->nr;
+    if (ocb < (size_t)g->nr)
+        ocb = (size_t)g->nr;
+    const int ocg_pad = vconv_round_up(p->ocg, g->nr);
+    if (ocb > (size_t)ocg_pad)
+        ocb = (size_t)ocg_pad;
+    /* about 2 work items per core in all */
+    const long want = 2L * topo->cores;
+    const long have = (long)p->g * g->nblk;
+    if (have < want) {
+        int chunks = (int)((want + have - 1) / have);
+        int cap = vconv_round_up(vconv_div_up(p->ocg, chunks), g->nr);
+        if ((size_t)cap < ocb)
+            ocb = (size_t)cap;
+    }
+    g->ocb = (int)ocb;
+    g->nch = vconv_div_up(p->ocg, g->ocb);
+
+    /* strips: the tile rows a block touches, each as wide as its tiles */
+    const int tx_in_blk = vconv_min_i(g->tiles_x, g->T);
+    g->wmax = (tx_in_blk - 1) * g->m + g->alpha;
+    g->nstrips = (g->T - 1) / g->tiles_x + 2;
+    if (g->nstrips > g->T)
+        g->nstrips = g->T;
+    g->strip_stride = (size_t)p->icg * g->alpha * g->wmax;
+    g->strips_floats = part((size_t)g->nstrips * g->strip_stride +
+                            WINO_STRIP_SLACK);
+    g->vs_point = (size_t)p->icg * g->mr + WINO_PANEL_PAD;
+    g->vs_panel = a2 * g->vs_point;
+    g->v_floats = part((size_t)(g->T / g->mr) * g->vs_panel);
+    g->m_floats = part((size_t)g->T * a2 * g->ocb);
+    g->wb = tx_in_blk * g->m;
+    g->band_floats = p->layout == VCONV_NCHW
+                         ? part((size_t)g->nstrips * g->m * g->wb * g->ocb)
+                         : 0;
+    g->per_thread =
+        g->strips_floats + g->v_floats + g->m_floats + g->band_floats;
+}
+
+/* ------------------------------------------------------------ entries */
+
+typedef struct {
+    wino_geom geo;
+    const wino_isa_ops *ops;
+    const vconv_sgemm_kernel *kern;
+    float *u;          /* [g][xi] packed B (roundup(ocg, nr) x icg) */
+    size_t u_point;    /* floats of one (g, xi) */
+    float *bias;       /* [oc], zeros when the user gave none */
+} wino_state;
+
+static const wino_isa_ops *ops_of(vconv_isa isa)
+{
+    switch (isa) {
+#if VCONV_ARCH_X86_64
+    case VCONV_ISA_AVX512: return &vconv_wino_ops_avx512;
+    case VCONV_ISA_AVX2: return &vconv_wino_ops_avx2;
+#endif
+    case VCONV_ISA_SCALAR: return &vconv_wino_ops_scalar;
+    default: return NULL;
+    }
+}
+
+static bool wino_supports(const vconv_problem *p, char *why, size_t len)
+{
+    if (p->kh != 3 || p->kw != 3) {
+        snprintf(why, len, "kernel %dx%d is not 3x3", p->kh, p->kw);
+        return false;
+    }
+    if (p->sh != 1 || p->sw != 1) {
+        snprintf(why, len, "stride %dx%d is not 1", p->sh, p->sw);
+        return false;
+    }
+    if (p->dh != 1 || p->dw != 1) {
+        snprintf(why, len, "dilation %dx%d is not 1", p->dh, p->dw);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The heuristic, in seconds at the ISA's nominal peak
+ * (vconv_isa_nominal_gflops), the scale every family's estimate uses:
+ *   GEMM: 2 alpha^2 x tiles x oc x icg FLOPs, tiles and oc padded to the
+ *         kernel's panels, at WINO_GEMM_EFF of peak;
+ *   transforms: per tile and input channel, and per tile and output
+ *         channel, a cost in FLOP-equivalents of the peak (measured: the
+ *         vector operations a transform takes x 32 / the vectors' width,
+ *         see wino_cost);
+ *   threads: the work items (group, block, chunk) are split among them.
+ * So it picks by tiles (padding, per-tile transform cost), channels (the
+ * GEMM's share against the transforms') and batch (tiles, work items).
+ */
+#define WINO_GEMM_EFF 0.8
+
+typedef struct {
+    double in, out; /* FLOP-equivalents per (tile, ic) and (tile, oc) */
+} wino_cost;
+
+static const wino_cost wino_costs[WINO_NVARIANTS] = {
+    {120.0, 60.0},   /* F(2x2) */
+    {300.0, 160.0},  /* F(4x4) */
+    {550.0, 300.0},  /* F(6x6) */
+};
+
+static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
+                            char *why, size_t len)
+{
+    const int k = 9 * p->icg;
+    const double e = documented_error(var, k);
+    if (e > WINO_BOUND_OUT) {
+        snprintf(why, len,
+                 "documented error %.2g of the output's scale at K=%d "
+                 "exceeds the bound %.2g",
+                 e, k, WINO_BOUND_OUT);
+        return INFINITY;
+    }
+    const vconv_sgemm_kernel *kern = pick_kernel(
+        isa,
+        p->mb * vconv_div_up(p->oh, wino_m[var]) *
+            vconv_div_up(p->ow, wino_m[var]),
+        p->ocg);
+    if (!kern) {
+        snprintf(why, len, "no %s sgemm kernel in this build",
+                 vconv_isa_name(isa));
+        return INFINITY;
+    }
+    wino_geom g;
+    geometry(p, var, kern, &g);
+    double gemm = 2.0 * g.a2 * vconv_round_up(g.ntiles, g.mr) *
+                  (double)vconv_round_up(p->ocg, g.nr) * p->icg * p->g /
+                  WINO_GEMM_EFF;
+    /* the scalar transforms run without vectors: about 4x the cost */
+    double scale = isa == VCONV_ISA_SCALAR ? 4.0 : 1.0;
+    double tr = (double)g.ntiles *
+                (p->ic * wino_costs[var].in + p->oc * wino_costs[var].out) *
+                scale;
+    double items = (double)p->g * g.nblk * g.nch;
+    double par = items < p->threads ? items : p->threads;
+    return (gemm + tr) / (vconv_isa_nominal_gflops(isa) * 1e9 * par);
+}
+
+static vconv_status wino_create(const vconv_problem *p, int var,
+                                vconv_isa isa, const float *w,
+                                const float *bias, void **state)
+{
+    const wino_isa_ops *ops = ops_of(isa);
+    const wino_matrices *mx = vconv_wino_matrices(var);
+    if (!ops || !mx)
+        return vconv_error(VCONV_ERR_UNSUPPORTED,
+                           "winograd: no %s transforms in this build",
+                           vconv_isa_name(isa));
+    const int m = wino_m[var];
+    const vconv_sgemm_kernel *kern = pick_kernel(
+        isa, p->mb * vconv_div_up(p->oh, m) * vconv_div_up(p->ow, m), p->ocg);
+    if (!kern)
+        return vconv_error(VCONV_ERR_UNSUPPORTED,
+                           "winograd: no %s sgemm kernel in this build",
+                           vconv_isa_name(isa));
+    wino_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return vconv_error(VCONV_ERR_NO_MEMORY, "winograd: plan state");
+    geometry(p, var, kern, &s->geo);
+    s->ops = ops;
+    s->kern = kern;
+    const wino_geom *g = &s->geo;
+    const int alpha = g->alpha, a2 = g->a2, nr = g->nr;
+    const int icg = p->icg, ocg = p->ocg;
+
+    size_t up, total, bytes;
+    if (!vconv_mul_size((size_t)vconv_round_up(ocg, nr), (size_t)icg, &up) ||
+        !vconv_mul_size(up, (size_t)a2 * (size_t)p->g, &total) ||
+        !vconv_mul_size(total, sizeof(float), &bytes)) {
+        free(s);
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: transformed weights overflow size_t");
+    }
+    s->u_point = up;
+    s->u = vconv_alloc(bytes);
+    s->bias = vconv_alloc((size_t)p->oc * sizeof(float));
+    if (!s->u || !s->bias) {
+        vconv_free(s->u);
+        vconv_free(s->bias);
+        free(s);
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: %zu bytes of transformed weights",
+                           bytes);
+    }
+    memset(s->u, 0, bytes); /* the padding columns of the last oc panel */
+    for (int o = 0; o < p->oc; o++)
+        s->bias[o] = bias ? bias[o] : 0.0f;
+
+    /* U = G w G^T in double, rounded once; point xi = i * alpha + j of
+       (group gr, output channel o, input channel c) goes to the packed B
+       of (gr, xi): panel o / nr, row c, column o % nr. */
+    const double *G = mx->g;
+    const long jobs = (long)p->g * ocg;
+#pragma omp parallel for num_threads(p->threads) schedule(static)
+    for (long job = 0; job < jobs; job++) {
+        const int gr = (int)(job / ocg), o = (int)(job % ocg);
+        double tmp[8][3];
+        for (int c = 0; c < icg; c++) {
+            const float *wk = w + (((size_t)gr * ocg + o) * icg + c) * 9;
+            for (int i = 0; i < alpha; i++)
+                for (int b = 0; b < 3; b++)
+                    tmp[i][b] = G[i * 3 + 0] * wk[0 * 3 + b] +
+                                G[i * 3 + 1] * wk[1 * 3 + b] +
+                                G[i * 3 + 2] * wk[2 * 3 + b];
+            for (int i = 0; i < alpha; i++)
+                for (int j = 0; j < alpha; j++) {
+                    double u = tmp[i][0] * G[j * 3 + 0] +
+                               tmp[i][1] * G[j * 3 + 1] +
+                               tmp[i][2] * G[j * 3 + 2];
+                    float *dst = s->u + ((size_t)gr * a2 + i * alpha + j) *
+                                            s->u_point;
+                    dst[(size_t)(o / nr) * nr * icg + (size_t)c * nr +
+                        o % nr] = (float)u;
+                }
+        }
+    }
+    *state = s;
+    return VCONV_OK;
+}
+
+static void wino_destroy(void *state)
+{
+    wino_state *s = state;
+    vconv_free(s->u);
+    vconv_free(s->bias);
+    free(s);
+}
+
+/* ----------------------------------------------------------------- run */
+
+/* The tile rows (strips) of block [t0, t1): strip s is global tile row
+   r0 + s, tiles txa..txb of it. */
+typedef struct {
+    int r0, count;
+    int t0, t1;
+} blk_rows;
+
+static void strip_tiles(const wino_geom *g, const blk_rows *br, int s,
+                        int *txa, int *txb)
+{
+    *txa = s == 0 ? br->t0 % g->tiles_x : 0;
+    *txb = s == br->count - 1 ? (br->t1 - 1) % g->tiles_x : g->tiles_x - 1;
+}
+
+/* Step 1: the strips of block br, group gr: zero-padded, channel-major.
+   Strip s, channel c, row r, column xs holds input (y, x) =
+   (ty m - pt + r, txa m - pl + xs), zero outside the input. */
+static void fill_strips(const wino_state *st, const vconv_problem *p,
+                        const blk_rows *br, int gr, const float *src,
+                        float *strips)
+{
+    const wino_geom *g = &st->geo;
+    const int m = g->m, alpha = g->alpha, icg = p->icg;
+    const size_t cs = (size_t)alpha * g->wmax;
+    for (int s = 0; s < br->count; s++) {
+        const int tr = br->r0 + s, n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        int txa, txb;
+        strip_tiles(g, br, s, &txa, &txb);
+        const int w = (txb - txa) * m + alpha;
+        const int xbase = txa * m - p->pl;
+        const int xa = vconv_max_i(0, vconv_min_i(w, -xbase));
+        const int xb = vconv_max_i(xa, vconv_min_i(w, p->iw - xbase));
+        float *S = strips + (size_t)s * g->strip_stride;
+        for (int r = 0; r < alpha; r++) {
+            const int y = ty * m - p->pt + r;
+            const bool inside = y >= 0 && y < p->ih && xb > xa;
+            if (inside && p->layout == VCONV_NHWC)
+                st->ops->transpose(
+                    xb - xa, icg,
+                    src + (((size_t)n * p->ih + y) * p->iw + xbase + xa) *
+                              p->ic +
+                        (size_t)gr * icg,
+                    p->ic, S + (size_t)r * g->wmax + xa, (ptrdiff_t)cs);
+            for (int c = 0; c < icg; c++) {
+                float *row = S + c * cs + (size_t)r * g->wmax;
+                if (!inside) {
+                    memset(row, 0, (size_t)w * sizeof(float));
+                    continue;
+                }
+                memset(row, 0, (size_t)xa * sizeof(float));
+                if (p->layout == VCONV_NCHW)
+                    memcpy(row + xa,
+                           src + (((size_t)n * p->ic + (size_t)gr * icg + c) *
+                                      p->ih +
+                                  y) * p->iw +
+                               xbase + xa,
+                           (size_t)(xb - xa) * sizeof(float));
+                memset(row + xb, 0, (size_t)(w - xb) * sizeof(float));
+            }
+        }
+    }
+}
+
+/* The patch of tile t (block-global index) in the strips. */
+static const float *patch_of(const wino_geom *g, const blk_rows *br,
+                             const float *strips, int t)
+{
+    const int s = t / g->tiles_x - br->r0;
+    int txa, txb;
+    strip_tiles(g, br, s, &txa, &txb);
+    return strips + (size_t)s * g->strip_stride +
+           (size_t)(t % g->tiles_x - txa) * g->m;
+}
+
+/* Step 2: the input transform of the block into V (A panels). */
+static void transform_input(const wino_state *st, const vconv_problem *p,
+                            const blk_rows *br, const float *strips, float *v)
+{
+    const wino_geom *g = &st->geo;
+    const int mr = g->mr, vl = st->ops->vl;
+    const int group = vl / mr * mr; /* whole panels a call */
+    const int nt = br->t1 - br->t0;
+    const wino_input_fn in = st->ops->input[g->var];
+    const float *patch[16];
+    for (int t0 = 0; t0 < nt; t0 += group) {
+        const int lanes = vconv_min_i(group, nt - t0);
+        for (int l = 0; l < vl; l++)
+            patch[l] = patch_of(g, br, strips,
+                                br->t0 + t0 + (l < lanes ? l : 0));
+        in(patch, (ptrdiff_t)g->alpha * g->wmax, g->wmax, lanes, p->icg, mr,
+           v + (size_t)(t0 / mr) * g->vs_panel, (ptrdiff_t)g->vs_point,
+           (ptrdiff_t)g->vs_panel);
+    }
+}
+
+/* Outputs that see only padding: rows y with y + 2 < pt or y - pt >= ih
+   (their 3 input rows all outside), likewise columns. They exist only
+   when a padding exceeds 2. The contract wants exactly act(bias) there;
+   the transforms give bias plus rounding noise of the tile's other
+   inputs, so they are overwritten. */
+static bool pad_only_row(const vconv_problem *p, int y)
+{
+    return y + 2 < p->pt || y - p->pt >= p->ih;
+}
+static bool pad_only_col(const vconv_problem *p, int x)
+{
+    return x + 2 < p->pl || x - p->pl >= p->iw;
+}
+
+/* Writes act(bias) to the padding-only outputs of block br, channels
+   [oc0, oc0 + noc) of group gr: in dst (NHWC) or in the band (NCHW, before
+   its transpose). */
+static void fix_padding_only(const wino_state *st, const vconv_problem *p,
+                             const blk_rows *br, int gr, int oc0, int noc,
+                             float *dst, float *band)
+{
+    const wino_geom *g = &st->geo;
+    const int m = g->m;
+    const float *bias = st->bias + (size_t)gr * p->ocg + oc0;
+    for (int t = br->t0; t < br->t1; t++) {
+        const int tr = t / g->tiles_x, tx = t % g->tiles_x;
+        const int n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        int txa, txb;
+        strip_tiles(g, br, tr - br->r0, &txa, &txb);
+        for (int i = 0; i < m && ty * m + i < p->oh; i++)
+            for (int j = 0; j < m && tx * m + j < p->ow; j++) {
+                const int y = ty * m + i, x = tx * m + j;
+                if (!pad_only_row(p, y) && !pad_only_col(p, x))
+                    continue;
+                float *o =
+                    p->layout == VCONV_NHWC
+                        ? dst + (((size_t)n * p->oh + y) * p->ow + x) * p->oc +
+                              (size_t)gr * p->ocg + oc0
+                        : band + (((size_t)(tr - br->r0) * m + i) * g->wb +
+                                  (size_t)(tx - txa) * m + j) *
+                                     g->ocb;
+                for (int c = 0; c < noc; c++) {
+                    float b = bias[c];
+                    if (p->act == VCONV_ACT_RELU && b < 0)
+                        b = 0;
+                    o[c] = b;
+                }
+            }
+    }
+}
+
+/* Steps 3 and 4 for chunk [oc0, oc0 + noc) of group gr. */
+static void gemm_output(const wino_state *st, const vconv_problem *p,
+                        const blk_rows *br, int gr, int oc0, const float *v,
+                        float *mbuf, float *band, float *dst)
+{
+    const wino_geom *g = &st->geo;
+    const int a2 = g->a2, mr = g->mr, nr = g->nr, m = g->m;
+    const int nt = br->t1 - br->t0, noc = vconv_min_i(g->ocb, p->ocg - oc0);
+    const int icg = p->icg;
+    const size_t ldc = (size_t)a2 * g->ocb;
+    const vconv_sgemm_ukernel_fn uk = st->kern->ukernel;
+
+    /* M[tile][xi][oc] = V_xi U_xi: one call per (point, tile panel, oc
+       panel); the A panel (mr x icg) stays in L1 across the oc panels */
+    for (int xi = 0; xi < a2; xi++) {
+        const float *u = st->u + ((size_t)gr * a2 + xi) * st->u_point +
+                         (size_t)oc0 * icg;
+        for (int t = 0; t < nt; t += mr) {
+            const float *a = v + (size_t)(t / mr) * g->vs_panel +
+                             (size_t)xi * g->vs_point;
+            const int mm = vconv_min_i(mr, nt - t);
+            float *c = mbuf + (size_t)t * ldc + (size_t)xi * g->ocb;
+            for (int q = 0; q < noc; q += nr)
+                uk((size_t)mm, (size_t)vconv_min_i(nr, noc - q), (size_t)icg,
+                   a, u + (size_t)q * icg, c + q, ldc, 0, NULL, NULL);
+        }
+    }
+
+    /* Y = A^T M A + bias, ReLU: to dst (NHWC) or to the band (NCHW) */
+    const wino_output_fn out = st->ops->output[g->var];
+    const float *bias = st->bias + (size_t)gr * p->ocg + oc0;
+    const int relu = p->act == VCONV_ACT_RELU;
+    for (int t = 0; t < nt; t++) {
+        const int tg = br->t0 + t;
+        const int tr = tg / g->tiles_x, tx = tg % g->tiles_x;
+        const int n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        const int mi = vconv_min_i(m, p->oh - ty * m);
+        const int mj = vconv_min_i(m, p->ow - tx * m);
+        const float *mt = mbuf + (size_t)t * ldc;
+        if (p->layout == VCONV_NHWC) {
+            float *y = dst +
+                       (((size_t)n * p->oh + (size_t)ty * m) * p->ow +
+                        (size_t)tx * m) * p->oc +
+                       (size_t)gr * p->ocg + oc0;
+            out(mt, g->ocb, noc, bias, relu, y, (ptrdiff_t)p->ow * p->oc,
+                p->oc, mi, mj);
+        } else {
+            const int s = tr - br->r0;
+            int txa, txb;
+            strip_tiles(g, br, s, &txa, &txb);
+            float *y = band + ((size_t)s * m * g->wb + (size_t)(tx - txa) * m) *
+                                  g->ocb;
+            out(mt, g->ocb, noc, bias, relu, y, (ptrdiff_t)g->wb * g->ocb,
+                g->ocb, mi, mj);
+        }
+    }
+    if (p->pt > 2 || p->pb > 2 || p->pl > 2 || p->pr > 2)
+        fix_padding_only(st, p, br, gr, oc0, noc, dst, band);
+    if (p->layout == VCONV_NHWC)
+        return;
+    /* the band's rows, transposed into NCHW dst */
+    const size_t ohw = (size_t)p->oh * p->ow;
+    for (int s = 0; s < br->count; s++) {
+        const int tr = br->r0 + s, n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        int txa, txb;
+        strip_tiles(g, br, s, &txa, &txb);
+        const int x0 = txa * m, x1 = vconv_min_i((txb + 1) * m, p->ow);
+        for (int i = 0; i < m && ty * m + i < p->oh; i++) {
+            const int y = ty * m + i;
+            st->ops->transpose(
+                x1 - x0, noc, band + (size_t)(s * m + i) * g->wb * g->ocb,
+                g->ocb,
+                dst + ((size_t)n * p->oc + (size_t)gr * p->ocg + oc0) * ohw +
+                    (size_t)y * p->ow + x0,
+                (ptrdiff_t)ohw);
+        }
+    }
+}
+
+static vconv_status wino_run(const void *state, const vconv_problem *p,
+                             const float *src, float *dst)
+{
+    const wino_state *st = state;
+    const wino_geom *g = &st->geo;
+    const long items = (long)p->g * g->nblk * g->nch;
+    const int threads = (int)(items < p->threads ? items : p->threads);
+    size_t floats;
+    if (!vconv_mul_size(g->per_thread, (size_t)threads, &floats) ||
+        floats > SIZE_MAX / sizeof(float))
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: scratch size overflows size_t");
+    float *work = vconv_scratch(VCONV_SCRATCH_SHARED, floats * sizeof(float));
+    if (!work)
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: %zu bytes of scratch",
+                           floats * sizeof(float));
+
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+        float *strips = work + (size_t)tid * g->per_thread;
+        float *v = strips + g->strips_floats;
+        float *mbuf = v + g->v_floats;
+        float *band = mbuf + g->m_floats;
+        /* a contiguous range of items (group-major, then block, then
+           chunk) a thread: the input of a (group, block) is transformed
+           once per thread that meets it */
+        const long i0 = items * tid / team, i1 = items * (tid + 1) / team;
+        long cur = -1;
+        blk_rows br = {0, 0, 0, 0};
+        for (long it = i0; it < i1; it++) {
+            const long gb = it / g->nch;
+            const int gr = (int)(gb / g->nblk), b = (int)(gb % g->nblk);
+            const int ch = (int)(it % g->nch);
+            if (gb != cur) {
+                br.t0 = b * g->T;
+                br.t1 = vconv_min_i(br.t0 + g->T, g->ntiles);
+                br.r0 = br.t0 / g->tiles_x;
+                br.count = (br.t1 - 1) / g->tiles_x - br.r0 + 1;
+                fill_strips(st, p, &br, gr, src, strips);
+                transform_input(st, p, &br, strips, v);
+                cur = gb;
+            }
+            gemm_output(st, p, &br, gr, ch * g->ocb, v, mbuf, band, dst);
+        }
+    }
+    return VCONV_OK;
+}
+
+/* ------------------------------------------------------ the nine entries */
+
+#define WINO_ENTRY(VAR, M, ISA, ISANAME)                                       \
+    static double est_f##M##_##ISANAME(const vconv_problem *p, char *why,      \
+                                       size_t len)                             \
+    {                                                                          \
+        return wino_estimate(p, VAR, ISA, why, len);                           \
+    }                                                                          \
+    static vconv_status create_f##M##_##ISANAME(                               \
+        const vconv_problem *p, const float *w, const float *b, void **st)     \
+    {                                                                          \
+        return wino_create(p, VAR, ISA, w, b, st);                             \
+    }                                                                          \
+    const vconv_impl vconv_impl_winograd_f##M##x3_##ISANAME = {                \
+        .name = "winograd_f" #M "x3." #ISANAME,                                \
+        .algo = VCONV_ALGO_WINOGRAD,                                           \
+        .isa = ISA,                                                            \
+        .supports = wino_supports,                                             \
+        .estimate = est_f##M##_##ISANAME,                                      \
+        .create = create_f##M##_##ISANAME,                                     \
+        .run = wino_run,                                                       \
+        .destroy = wino_destroy,                                               \
+    };
+
+WINO_ENTRY(WINO_F2, 2, VCONV_ISA_SCALAR, scalar)
+WINO_ENTRY(WINO_F4, 4, VCONV_ISA_SCALAR, scalar)
+WINO_ENTRY(WINO_F6, 6, VCONV_ISA_SCALAR, scalar)
+#if VCONV_ARCH_X86_64
+WINO_ENTRY(WINO_F2, 2, VCONV_ISA_AVX2, avx2)
+WINO_ENTRY(WINO_F4, 4, VCONV_ISA_AVX2, avx2)
+WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX2, avx2)
+WINO_ENTRY(WINO_F2, 2, VCONV_ISA_AVX512, avx512)
+WINO_ENTRY(WINO_F4, 4, VCONV_ISA_AVX512, avx512)
+WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX512, avx512)
+#endif
