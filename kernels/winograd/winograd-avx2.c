@@ -46,14 +46,33 @@ static inline __m256i lanes_mask(int n)
     return _mm256_loadu_si256((const __m256i *)(table + 8 - n));
 }
 
-/* out[j] lane l = p[l][off + j], j < 4. */
-static inline void gather4(const float *const *p, ptrdiff_t off, __m256 *out)
+/* The vector mask of the column bits of one lane (bit j: lane j). */
+static inline __m256i bits_mask8(unsigned bits)
 {
+    const __m256i sel = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    return _mm256_cmpeq_epi32(
+        _mm256_and_si256(_mm256_set1_epi32((int)bits), sel), sel);
+}
+static inline __m128i bits_mask4(unsigned bits)
+{
+    const __m128i sel = _mm_setr_epi32(1, 2, 4, 8);
+    return _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32((int)bits), sel),
+                           sel);
+}
+
+/* out[j] lane l = p[l][off + j] where bit j of mk[l] is set, else 0;
+   j < 4. MASKED is a constant: 0 takes plain loads (every mask full). */
+static inline void gather4(const float *const *p, ptrdiff_t off,
+                           const uint8_t *mk, __m256 *out, const int MASKED)
+{
+#define LD4(l)                                                                 \
+    (MASKED ? _mm_maskload_ps(p[l] + off, bits_mask4(mk[l]))                   \
+            : _mm_loadu_ps(p[l] + off))
     __m256 z[4];
     for (int q = 0; q < 4; q++)
-        z[q] = _mm256_insertf128_ps(
-            _mm256_castps128_ps256(_mm_loadu_ps(p[q] + off)),
-            _mm_loadu_ps(p[q + 4] + off), 1);
+        z[q] = _mm256_insertf128_ps(_mm256_castps128_ps256(LD4(q)), LD4(q + 4),
+                                    1);
+#undef LD4
     /* z[q], 128-bit half L = tile q + 4 L: a 4 x 4 transpose a half */
     const __m256 t0 = _mm256_unpacklo_ps(z[0], z[1]);
     const __m256 t1 = _mm256_unpackhi_ps(z[0], z[1]);
@@ -88,37 +107,33 @@ static inline void transpose8(__m256 *r, int ncols)
     }
 }
 
-/* out[j] lane l = p[l][off + j], j < ncols (6 or 8); reads 8 floats a
-   lane. */
-static inline void gather8(const float *const *p, ptrdiff_t off, __m256 *out,
-                           int ncols)
+/* out[j] lane l = p[l][off + j] where bit j of mk[l] is set, else 0;
+   j < ncols (6 or 8); unmasked, reads 8 floats a lane. */
+static inline void gather8(const float *const *p, ptrdiff_t off,
+                           const uint8_t *mk, __m256 *out, int ncols,
+                           const int MASKED)
 {
     for (int q = 0; q < 8; q++)
-        out[q] = _mm256_loadu_ps(p[q] + off);
+        out[q] = MASKED ? _mm256_maskload_ps(p[q] + off, bits_mask8(mk[q]))
+                        : _mm256_loadu_ps(p[q] + off);
     transpose8(out, ncols);
 }
 
-#define GATHER_4(p, off, out) gather4(p, off, out)
-#define GATHER_6(p, off, out) gather8(p, off, out, 6)
-#define GATHER_8(p, off, out) gather8(p, off, out, 8)
+#define GATHER_4(p, off, mk, out, M) gather4(p, off, mk, out, M)
+#define GATHER_6(p, off, mk, out, M) gather8(p, off, mk, out, 6, M)
+#define GATHER_8(p, off, mk, out, M) gather8(p, off, mk, out, 8, M)
 
 #define DEFINE_INPUT(NAME, A_, GATHER, BT_1D)                                  \
-    static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
-                     int lanes, int nch, int mr, float *v,                     \
-                     ptrdiff_t vs_point, ptrdiff_t vs_panel)                   \
+    static inline void NAME##_body(                                            \
+        const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,                 \
+        const uint8_t *mask, int nch, int mr, float *v, ptrdiff_t vs_point,    \
+        ptrdiff_t vs_panel, int nseg, const __m256i *shift, const int MASKED)  \
     {                                                                          \
-        const int nseg = (lanes + mr - 1) / mr;                                \
-        __m256i shift[VL];                                                     \
-        for (int s = 0; s < nseg; s++)                                         \
-            shift[s] = _mm256_min_epi32(                                       \
-                _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),    \
-                                 _mm256_set1_epi32(s * mr)),                   \
-                _mm256_set1_epi32(7));                                         \
         for (int c = 0; c < nch; c++) {                                        \
             __m256 t[A_][A_];                                                  \
             for (int r = 0; r < A_; r++) {                                     \
                 __m256 wx[8], wy[A_];                                          \
-                GATHER(patch, c * cs + r * rs, wx);                            \
+                GATHER(patch, c * cs + r * rs, mask + r * VL, wx, MASKED);     \
                 BT_1D();                                                       \
                 for (int k = 0; k < A_; k++)                                   \
                     t[r][k] = wy[k];                                           \
@@ -138,6 +153,31 @@ static inline void gather8(const float *const *p, ptrdiff_t off, __m256 *out,
                 }                                                              \
             }                                                                  \
         }                                                                      \
+    }                                                                          \
+    static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
+                     const uint8_t *mask, int lanes, int nch, int row0,        \
+                     int mr, float *v, ptrdiff_t vs_point,                     \
+                     ptrdiff_t vs_panel)                                       \
+    {                                                                          \
+        (void)row0; /* 0: groups are aligned to panels */                      \
+        const int nseg = (lanes + mr - 1) / mr;                                \
+        __m256i shift[VL];                                                     \
+        for (int s = 0; s < nseg; s++)                                         \
+            shift[s] = _mm256_min_epi32(                                       \
+                _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),    \
+                                 _mm256_set1_epi32(s * mr)),                   \
+                _mm256_set1_epi32(7));                                         \
+        /* plain loads read 4 (alpha 4) or 8 floats a row: all must be in */ \
+        const uint8_t full = A_ == 4 ? 0x0f : 0xff;                            \
+        bool all = true;                                                       \
+        for (int i = 0; i < A_ * VL; i++)                                      \
+            all = all && (mask[i] & full) == full;                             \
+        if (all)                                                               \
+            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, vs_panel,   \
+                        nseg, shift, 0);                                       \
+        else                                                                   \
+            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, vs_panel,   \
+                        nseg, shift, 1);                                       \
     }
 
 #define DEFINE_OUTPUT(NAME, M_, A_, AT_1D)                                     \
@@ -217,10 +257,45 @@ static void transpose_avx2(int rows, int cols, const float *src,
     }
 }
 
+/* The NCHW writer: 8 pixels x 8 channels a transpose, channel-major. */
+static void band_avx2(const float *band, ptrdiff_t band_row,
+                      ptrdiff_t band_px, int rows, int px, int noc,
+                      float *dst, ptrdiff_t dst_row, ptrdiff_t dst_oc)
+{
+    for (int o0 = 0; o0 < noc; o0 += VL) {
+        const int nc = vconv_min_i(VL, noc - o0);
+        const __m256i cm = lanes_mask(nc);
+        for (int i = 0; i < rows; i++) {
+            const float *b = band + i * band_row + o0;
+            float *d = dst + o0 * dst_oc + i * dst_row;
+            for (int x0 = 0; x0 < px; x0 += VL) {
+                const int nr = vconv_min_i(VL, px - x0);
+                const __m256i rm = lanes_mask(nr);
+                __m256 x[VL];
+                for (int k = 0; k < VL; k++) {
+                    const float *s = b + (x0 + k) * band_px;
+                    x[k] = k >= nr    ? _mm256_setzero_ps()
+                           : nc == VL ? _mm256_loadu_ps(s)
+                                      : _mm256_maskload_ps(s, cm);
+                }
+                transpose8(x, 8);
+                for (int j = 0; j < nc; j++) {
+                    if (nr == VL)
+                        _mm256_storeu_ps(d + j * dst_oc + x0, x[j]);
+                    else
+                        _mm256_maskstore_ps(d + j * dst_oc + x0, rm, x[j]);
+                }
+            }
+        }
+    }
+}
+
 const wino_isa_ops vconv_wino_ops_avx2 = {
     VCONV_ISA_AVX2,
     VL,
+    1,
     {input_f2, input_f4, input_f6},
     {output_f2, output_f4, output_f6},
     transpose_avx2,
+    band_avx2,
 };

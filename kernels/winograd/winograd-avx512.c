@@ -40,16 +40,22 @@ static inline __mmask16 lanes_mask(int n)
     return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
 }
 
-/* out[j] lane l = p[l][off + j], j < 4. */
-static inline void gather4(const float *const *p, ptrdiff_t off, __m512 *out)
+/* out[j] lane l = p[l][off + j] where bit j of mk[l] is set, else 0;
+   j < 4. MASKED is a constant: 0 takes plain loads (every mask full). */
+static inline void gather4(const float *const *p, ptrdiff_t off,
+                           const uint8_t *mk, __m512 *out, const int MASKED)
 {
+#define LD4(l)                                                                 \
+    (MASKED ? _mm_maskz_loadu_ps((__mmask8)mk[l], p[l] + off)                  \
+            : _mm_loadu_ps(p[l] + off))
     __m512 z[4];
     for (int q = 0; q < 4; q++) {
-        __m512 a = _mm512_castps128_ps512(_mm_loadu_ps(p[q] + off));
-        a = _mm512_insertf32x4(a, _mm_loadu_ps(p[q + 4] + off), 1);
-        a = _mm512_insertf32x4(a, _mm_loadu_ps(p[q + 8] + off), 2);
-        z[q] = _mm512_insertf32x4(a, _mm_loadu_ps(p[q + 12] + off), 3);
+        __m512 a = _mm512_castps128_ps512(LD4(q));
+        a = _mm512_insertf32x4(a, LD4(q + 4), 1);
+        a = _mm512_insertf32x4(a, LD4(q + 8), 2);
+        z[q] = _mm512_insertf32x4(a, LD4(q + 12), 3);
     }
+#undef LD4
     /* z[q], 128-bit chunk L = tile q + 4 L: a 4 x 4 transpose a chunk */
     const __m512 t0 = _mm512_unpacklo_ps(z[0], z[1]);
     const __m512 t1 = _mm512_unpackhi_ps(z[0], z[1]);
@@ -61,16 +67,20 @@ static inline void gather4(const float *const *p, ptrdiff_t off, __m512 *out)
     out[3] = _mm512_shuffle_ps(t1, t3, 0xEE);
 }
 
-/* out[j] lane l = p[l][off + j], j < ncols (6 or 8); reads 8 floats a
-   lane. */
-static inline void gather8(const float *const *p, ptrdiff_t off, __m512 *out,
-                           int ncols)
+/* out[j] lane l = p[l][off + j] where bit j of mk[l] is set, else 0;
+   j < ncols (6 or 8); unmasked, reads 8 floats a lane. */
+static inline void gather8(const float *const *p, ptrdiff_t off,
+                           const uint8_t *mk, __m512 *out, int ncols,
+                           const int MASKED)
 {
+#define LD8(l)                                                                 \
+    (MASKED ? _mm256_maskz_loadu_ps((__mmask8)mk[l], p[l] + off)               \
+            : _mm256_loadu_ps(p[l] + off))
     __m512 z[8];
     for (int q = 0; q < 8; q++)
-        z[q] = _mm512_insertf32x8(
-            _mm512_castps256_ps512(_mm256_loadu_ps(p[q] + off)),
-            _mm256_loadu_ps(p[q + 8] + off), 1);
+        z[q] = _mm512_insertf32x8(_mm512_castps256_ps512(LD8(q)), LD8(q + 8),
+                                  1);
+#undef LD8
     /* z[q]: chunk 0 = columns 0-3 of tile q, chunk 1 = columns 4-7,
        chunks 2, 3 the same of tile q + 8 */
     __m512 t[8], s[8];
@@ -98,31 +108,28 @@ static inline void gather8(const float *const *p, ptrdiff_t off, __m512 *out,
     }
 }
 
-#define GATHER_4(p, off, out) gather4(p, off, out)
-#define GATHER_6(p, off, out) gather8(p, off, out, 6)
-#define GATHER_8(p, off, out) gather8(p, off, out, 8)
+#define GATHER_4(p, off, mk, out, M) gather4(p, off, mk, out, M)
+#define GATHER_6(p, off, mk, out, M) gather8(p, off, mk, out, 6, M)
+#define GATHER_8(p, off, mk, out, M) gather8(p, off, mk, out, 8, M)
 
-/* V = B^T d B for 16 tiles a vector, every channel; the panels of the
-   group get one masked store a point each (whole panels: the rows past
-   `lanes` in the last panel hold copies of tile 0, finite, never used). */
+/* V = B^T d B for 16 tiles a vector, every channel; one masked store a
+   point for each panel the group's lanes reach (a group starts anywhere
+   in a panel: 16 lanes cover 2 panels of 14 or 3 to 4 of 6). A group
+   whose masks are all full (inside the image) takes plain loads. */
 #define DEFINE_INPUT(NAME, A_, GATHER, BT_1D)                                  \
-    static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
-                     int lanes, int nch, int mr, float *v,                     \
-                     ptrdiff_t vs_point, ptrdiff_t vs_panel)                   \
+    static inline void NAME##_body(                                            \
+        const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,                 \
+        const uint8_t *mask, int nch, int mr, float *v, ptrdiff_t vs_point,    \
+        int nseg, const __mmask16 *mk, const ptrdiff_t *off,                   \
+        const int MASKED)                                                      \
     {                                                                          \
-        const int nseg = (lanes + mr - 1) / mr;                                \
-        __mmask16 mk[VL];                                                      \
-        ptrdiff_t off[VL];                                                     \
-        for (int s = 0; s < nseg; s++) {                                       \
-            const int lo = s * mr, hi = vconv_min_i(VL, lo + mr);              \
-            mk[s] = (__mmask16)(lanes_mask(hi) & ~lanes_mask(lo));             \
-            off[s] = s * vs_panel - lo;                                        \
-        }                                                                      \
+        const __mmask16 mk0 = mk[0];                                           \
+        const ptrdiff_t off0 = off[0];                                         \
         for (int c = 0; c < nch; c++) {                                        \
             __m512 t[A_][A_];                                                  \
             for (int r = 0; r < A_; r++) {                                     \
                 __m512 wx[8], wy[A_];                                          \
-                GATHER(patch, c * cs + r * rs, wx);                            \
+                GATHER(patch, c * cs + r * rs, mask + r * VL, wx, MASKED);     \
                 BT_1D();                                                       \
                 for (int k = 0; k < A_; k++)                                   \
                     t[r][k] = wy[k];                                           \
@@ -134,11 +141,38 @@ static inline void gather8(const float *const *p, ptrdiff_t off, __m512 *out,
                 BT_1D();                                                       \
                 for (int j = 0; j < A_; j++) {                                 \
                     float *d = v + (j * A_ + k) * vs_point + c * mr;           \
-                    for (int s = 0; s < nseg; s++)                             \
+                    _mm512_mask_storeu_ps(d + off0, mk0, wy[j]);               \
+                    for (int s = 1; s < nseg; s++)                             \
                         _mm512_mask_storeu_ps(d + off[s], mk[s], wy[j]);       \
                 }                                                              \
             }                                                                  \
         }                                                                      \
+    }                                                                          \
+    static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
+                     const uint8_t *mask, int lanes, int nch, int row0,        \
+                     int mr, float *v, ptrdiff_t vs_point,                     \
+                     ptrdiff_t vs_panel)                                       \
+    {                                                                          \
+        const int nseg = (row0 + lanes + mr - 1) / mr;                         \
+        __mmask16 mk[VL];                                                      \
+        ptrdiff_t off[VL];                                                     \
+        for (int s = 0; s < nseg; s++) {                                       \
+            const int lo = vconv_max_i(0, s * mr - row0);                      \
+            const int hi = vconv_min_i(lanes, (s + 1) * mr - row0);            \
+            mk[s] = (__mmask16)(lanes_mask(hi) & ~lanes_mask(lo));             \
+            off[s] = s * vs_panel + row0 - s * mr;                             \
+        }                                                                      \
+        /* plain loads read 4 (alpha 4) or 8 floats a row: all must be in */ \
+        const uint8_t full = A_ == 4 ? 0x0f : 0xff;                            \
+        bool all = true;                                                       \
+        for (int i = 0; i < A_ * VL; i++)                                      \
+            all = all && (mask[i] & full) == full;                             \
+        if (all)                                                               \
+            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, nseg, mk,   \
+                        off, 0);                                               \
+        else                                                                   \
+            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, nseg, mk,   \
+                        off, 1);                                               \
     }
 
 /* Y = A^T M A + bias, ReLU, 16 output channels a vector. */
@@ -232,10 +266,42 @@ static void transpose_avx512(int rows, int cols, const float *src,
     }
 }
 
+/* The NCHW writer: 16 pixels x 16 channels a transpose, channel-major. */
+static void band_avx512(const float *band, ptrdiff_t band_row,
+                        ptrdiff_t band_px, int rows, int px, int noc,
+                        float *dst, ptrdiff_t dst_row, ptrdiff_t dst_oc)
+{
+    for (int o0 = 0; o0 < noc; o0 += VL) {
+        const int nc = vconv_min_i(VL, noc - o0);
+        const __mmask16 cm = lanes_mask(nc);
+        for (int i = 0; i < rows; i++) {
+            const float *b = band + i * band_row + o0;
+            float *d = dst + o0 * dst_oc + i * dst_row;
+            for (int x0 = 0; x0 < px; x0 += VL) {
+                const int nr = vconv_min_i(VL, px - x0);
+                const __mmask16 rm = lanes_mask(nr);
+                __m512 x[VL];
+                for (int k = 0; k < VL; k++)
+                    x[k] = k < nr ? _mm512_maskz_loadu_ps(
+                                        cm, b + (x0 + k) * band_px)
+                                  : _mm512_setzero_ps();
+                transpose16(x);
+                for (int j = 0; j < nc; j++)
+                    _mm512_mask_storeu_ps(d + j * dst_oc + x0, rm, x[j]);
+            }
+        }
+    }
+}
+
+/* Groups of whole panels (14 or 2 x 6 lanes): one masked store a point
+   and panel; groups straddling panels need two or more, and the V stores
+   are what the input transform waits on. */
 const wino_isa_ops vconv_wino_ops_avx512 = {
     VCONV_ISA_AVX512,
     VL,
+    1,
     {input_f2, input_f4, input_f6},
     {output_f2, output_f4, output_f6},
     transpose_avx512,
+    band_avx512,
 };

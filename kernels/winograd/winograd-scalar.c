@@ -24,25 +24,27 @@
 #define WT_FMA(a, c, b) ((a) * (c) + (b))
 #define WT_ZERO 0.0f
 /* the generated 1-D transforms read X(k) and write Y(k) */
+#define VL 16 /* tiles in a group of the input transform */
 #define X(k) wx[k]
 #define Y(k) wy[k]
 
 #define DEFINE_INPUT(NAME, A_, BT_1D)                                          \
     static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
-                     int lanes, int nch, int mr, float *v,                     \
-                     ptrdiff_t vs_point, ptrdiff_t vs_panel)                   \
+                     const uint8_t *mask, int lanes, int nch, int row0,        \
+                     int mr, float *v, ptrdiff_t vs_point,                     \
+                     ptrdiff_t vs_panel)                                       \
     {                                                                          \
-        /* whole panels: rows past `lanes` get copies of tile 0 (finite, \
-           read by the GEMM kernel, never stored) */                        \
-        const int nl = (lanes + mr - 1) / mr * mr;                             \
-        for (int l = 0; l < nl; l++) {                                         \
-            float *vo = v + (l / mr) * vs_panel + l % mr;                      \
+        for (int l = 0; l < lanes; l++) {                                      \
+            const int tl = row0 + l;                                           \
+            float *vo = v + (tl / mr) * vs_panel + tl % mr;                    \
             for (int c = 0; c < nch; c++) {                                    \
-                const float *d = patch[l] + c * cs;                            \
                 float t[A_][A_], wx[A_], wy[A_];                               \
                 for (int r = 0; r < A_; r++) {                                 \
+                    const unsigned mk = mask[r * VL + l];                      \
                     for (int k = 0; k < A_; k++)                               \
-                        wx[k] = d[r * rs + k];                                 \
+                        wx[k] = mk >> k & 1                                    \
+                                    ? patch[l][c * cs + r * rs + k]            \
+                                    : 0.0f;                                    \
                     BT_1D();                                                   \
                     for (int k = 0; k < A_; k++)                               \
                         t[r][k] = wy[k];                                       \
@@ -102,12 +104,25 @@ static void transpose_scalar(int rows, int cols, const float *src,
             dst[c * ldd + r] = src[r * lds + c];
 }
 
+static void band_scalar(const float *band, ptrdiff_t band_row,
+                        ptrdiff_t band_px, int rows, int px, int noc,
+                        float *dst, ptrdiff_t dst_row, ptrdiff_t dst_oc)
+{
+    for (int o = 0; o < noc; o++)
+        for (int i = 0; i < rows; i++)
+            for (int x = 0; x < px; x++)
+                dst[o * dst_oc + i * dst_row + x] =
+                    band[i * band_row + x * band_px + o];
+}
+
 const wino_isa_ops vconv_wino_ops_scalar = {
     VCONV_ISA_SCALAR,
-    16,
+    VL,
+    0,
     {input_f2, input_f4, input_f6},
     {output_f2, output_f4, output_f6},
     transpose_scalar,
+    band_scalar,
 };
 
 /* The tables, for the baseline driver and the tests. */

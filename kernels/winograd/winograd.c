@@ -84,8 +84,9 @@ static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
  * 6x16 kernel (the CPU has AVX2: the dispatcher's AVX-512 level implies
  * it) when it wastes less of the product than 14x32: tiles are the GEMM's
  * rows, and at batch 1 a layer has as few as 4..64 tiles, which 14-row
- * panels pad by up to 3.5x. On the Zen 4 this was written on both kernels
- * run at the same FMA rate, so the padded work decides.
+ * panels pad by up to 3.5x. The padded work is weighed by each kernel's
+ * efficiency at the K of Winograd layers (32..384; measured on the Zen 4
+ * this was written on: 14x32 ~0.88 of peak, 6x16 ~0.75).
  */
 static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa, int ntiles,
                                              int ocg)
@@ -95,9 +96,9 @@ static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa, int ntiles,
     if (isa == VCONV_ISA_AVX512) {
         const vconv_sgemm_kernel *k2 = vconv_sgemm_kernel_get(VCONV_ISA_AVX2);
         double w1 = (double)vconv_round_up(ntiles, k->mr) *
-                    vconv_round_up(ocg, k->nr);
+                    vconv_round_up(ocg, k->nr) / 0.88;
         double w2 = (double)vconv_round_up(ntiles, k2->mr) *
-                    vconv_round_up(ocg, k2->nr);
+                    vconv_round_up(ocg, k2->nr) / 0.75;
         if (w2 < w1)
             k = k2;
     }
@@ -170,8 +171,10 @@ static void geometry(const vconv_problem *p, int var,
     if (g->nstrips > g->T)
         g->nstrips = g->T;
     g->strip_stride = (size_t)p->icg * g->alpha * g->wmax;
-    g->strips_floats = part((size_t)g->nstrips * g->strip_stride +
-                            WINO_STRIP_SLACK);
+    g->strips_floats = p->layout == VCONV_NHWC
+                           ? part((size_t)g->nstrips * g->strip_stride +
+                                  WINO_STRIP_SLACK)
+                           : 0;
     g->vs_point = (size_t)p->icg * g->mr + WINO_PANEL_PAD;
     g->vs_panel = a2 * g->vs_point;
     g->v_floats = part((size_t)(g->T / g->mr) * g->vs_panel);
@@ -392,9 +395,10 @@ static void strip_tiles(const wino_geom *g, const blk_rows *br, int s,
     *txb = s == br->count - 1 ? (br->t1 - 1) % g->tiles_x : g->tiles_x - 1;
 }
 
-/* Step 1: the strips of block br, group gr: zero-padded, channel-major.
-   Strip s, channel c, row r, column xs holds input (y, x) =
-   (ty m - pt + r, txa m - pl + xs), zero outside the input. */
+/* Step 1 (NHWC only): the strips of block br, group gr: zero-padded,
+   channel-major. Strip s, channel c, row r, column xs holds input (y, x) =
+   (ty m - pt + r, txa m - pl + xs), zero outside the input. (NCHW input
+   is read in place: see transform_input.) */
 static void fill_strips(const wino_state *st, const vconv_problem *p,
                         const blk_rows *br, int gr, const float *src,
                         float *strips)
@@ -414,7 +418,7 @@ static void fill_strips(const wino_state *st, const vconv_problem *p,
         for (int r = 0; r < alpha; r++) {
             const int y = ty * m - p->pt + r;
             const bool inside = y >= 0 && y < p->ih && xb > xa;
-            if (inside && p->layout == VCONV_NHWC)
+            if (inside)
                 st->ops->transpose(
                     xb - xa, icg,
                     src + (((size_t)n * p->ih + y) * p->iw + xbase + xa) *
@@ -423,19 +427,11 @@ static void fill_strips(const wino_state *st, const vconv_problem *p,
                     p->ic, S + (size_t)r * g->wmax + xa, (ptrdiff_t)cs);
             for (int c = 0; c < icg; c++) {
                 float *row = S + c * cs + (size_t)r * g->wmax;
-                if (!inside) {
-                    memset(row, 0, (size_t)w * sizeof(float));
-                    continue;
-                }
-                memset(row, 0, (size_t)xa * sizeof(float));
-                if (p->layout == VCONV_NCHW)
-                    memcpy(row + xa,
-                           src + (((size_t)n * p->ic + (size_t)gr * icg + c) *
-                                      p->ih +
-                                  y) * p->iw +
-                               xbase + xa,
-                           (size_t)(xb - xa) * sizeof(float));
-                memset(row + xb, 0, (size_t)(w - xb) * sizeof(float));
+                const int z0 = inside ? xa : w;
+                for (int x = 0; x < z0; x++)
+                    row[x] = 0;
+                for (int x = inside ? xb : w; x < w; x++)
+                    row[x] = 0;
             }
         }
     }
@@ -452,22 +448,61 @@ static const float *patch_of(const wino_geom *g, const blk_rows *br,
            (size_t)(t % g->tiles_x - txa) * g->m;
 }
 
-/* Step 2: the input transform of the block into V (A panels). */
+/* Step 2: the input transform of the block into V (A panels). Groups of
+   vl tiles anywhere in the panels, or, for the `aligned` ISAs, of whole
+   panels (vl / mr of them). NCHW input is read in place: a tile's patch
+   rows are rows of the image, and the columns and rows in the padding
+   are masked off (read as zeros); NHWC input from the strips. */
 static void transform_input(const wino_state *st, const vconv_problem *p,
-                            const blk_rows *br, const float *strips, float *v)
+                            const blk_rows *br, int gr, const float *src,
+                            const float *strips, float *v)
 {
     const wino_geom *g = &st->geo;
-    const int mr = g->mr, vl = st->ops->vl;
-    const int group = vl / mr * mr; /* whole panels a call */
+    const int mr = g->mr, vl = st->ops->vl, m = g->m, alpha = g->alpha;
+    const int group = st->ops->aligned ? vl / mr * mr : vl;
     const int nt = br->t1 - br->t0;
     const wino_input_fn in = st->ops->input[g->var];
+    const bool direct = p->layout == VCONV_NCHW;
+    const size_t plane = (size_t)p->ih * p->iw;
+    const ptrdiff_t cs = direct ? (ptrdiff_t)plane : g->alpha * g->wmax;
+    const ptrdiff_t rs = direct ? p->iw : g->wmax;
+    const int lw = alpha == 4 ? 4 : 8; /* columns a vector load reads */
     const float *patch[16];
-    for (int t0 = 0; t0 < nt; t0 += group) {
-        const int lanes = vconv_min_i(group, nt - t0);
-        for (int l = 0; l < vl; l++)
-            patch[l] = patch_of(g, br, strips,
-                                br->t0 + t0 + (l < lanes ? l : 0));
-        in(patch, (ptrdiff_t)g->alpha * g->wmax, g->wmax, lanes, p->icg, mr,
+    uint8_t mask[8 * 16];
+    /* every row of the last panel: the rows past the block's last tile
+       repeat it (finite, read by the GEMM kernel, never stored) */
+    const int ntp = vconv_round_up(nt, mr);
+    for (int t0 = 0; t0 < ntp; t0 += group) {
+        const int lanes = vconv_min_i(group, ntp - t0);
+        for (int l = 0; l < vl; l++) {
+            const int t =
+                br->t0 + vconv_min_i(t0 + (l < lanes ? l : 0), nt - 1);
+            if (!direct) {
+                patch[l] = patch_of(g, br, strips, t);
+                for (int r = 0; r < alpha; r++)
+                    mask[r * vl + l] = 0xff;
+                continue;
+            }
+            const int tr = t / g->tiles_x, tx = t % g->tiles_x;
+            const int n = tr / g->tiles_y, ty = tr % g->tiles_y;
+            const int y0 = ty * m - p->pt, x0 = tx * m - p->pl;
+            /* the patch origin may lie outside the image (in the padding):
+               only its masked-in elements are ever read. The address is
+               formed in integers: no out-of-bounds pointer arithmetic. */
+            const ptrdiff_t off =
+                (ptrdiff_t)(((size_t)n * p->ic + (size_t)gr * p->icg) * plane) +
+                (ptrdiff_t)y0 * p->iw + x0;
+            patch[l] = (const float *)((uintptr_t)src +
+                                       (uintptr_t)off * sizeof(float));
+            unsigned cols = 0;
+            for (int j = 0; j < lw; j++)
+                if (x0 + j >= 0 && x0 + j < p->iw)
+                    cols |= 1u << j;
+            for (int r = 0; r < alpha; r++)
+                mask[r * vl + l] =
+                    (uint8_t)(y0 + r >= 0 && y0 + r < p->ih ? cols : 0);
+        }
+        in(patch, cs, rs, mask, lanes, p->icg, t0 % mr, mr,
            v + (size_t)(t0 / mr) * g->vs_panel, (ptrdiff_t)g->vs_point,
            (ptrdiff_t)g->vs_panel);
     }
@@ -536,19 +571,20 @@ static void gemm_output(const wino_state *st, const vconv_problem *p,
     const size_t ldc = (size_t)a2 * g->ocb;
     const vconv_sgemm_ukernel_fn uk = st->kern->ukernel;
 
-    /* M[tile][xi][oc] = V_xi U_xi: one call per (point, tile panel, oc
-       panel); the A panel (mr x icg) stays in L1 across the oc panels */
+    /* M[tile][xi][oc] = V_xi U_xi: one call per (point, oc panel, tile
+       panel); the B panel (icg x nr of U, the larger of the two) stays in
+       L1 across the block's tile panels */
     for (int xi = 0; xi < a2; xi++) {
         const float *u = st->u + ((size_t)gr * a2 + xi) * st->u_point +
                          (size_t)oc0 * icg;
-        for (int t = 0; t < nt; t += mr) {
-            const float *a = v + (size_t)(t / mr) * g->vs_panel +
-                             (size_t)xi * g->vs_point;
-            const int mm = vconv_min_i(mr, nt - t);
-            float *c = mbuf + (size_t)t * ldc + (size_t)xi * g->ocb;
-            for (int q = 0; q < noc; q += nr)
-                uk((size_t)mm, (size_t)vconv_min_i(nr, noc - q), (size_t)icg,
-                   a, u + (size_t)q * icg, c + q, ldc, 0, NULL, NULL);
+        const float *a0 = v + (size_t)xi * g->vs_point;
+        float *c0 = mbuf + (size_t)xi * g->ocb;
+        for (int q = 0; q < noc; q += nr) {
+            const int nn = vconv_min_i(nr, noc - q);
+            for (int t = 0; t < nt; t += mr)
+                uk((size_t)vconv_min_i(mr, nt - t), (size_t)nn, (size_t)icg,
+                   a0 + (size_t)(t / mr) * g->vs_panel, u + (size_t)q * icg,
+                   c0 + (size_t)t * ldc + q, ldc, 0, NULL, NULL);
         }
     }
 
@@ -584,22 +620,20 @@ static void gemm_output(const wino_state *st, const vconv_problem *p,
         fix_padding_only(st, p, br, gr, oc0, noc, dst, band);
     if (p->layout == VCONV_NHWC)
         return;
-    /* the band's rows, transposed into NCHW dst */
+    /* the band's rows, transposed into NCHW dst: a strip at a time */
     const size_t ohw = (size_t)p->oh * p->ow;
     for (int s = 0; s < br->count; s++) {
         const int tr = br->r0 + s, n = tr / g->tiles_y, ty = tr % g->tiles_y;
         int txa, txb;
         strip_tiles(g, br, s, &txa, &txb);
         const int x0 = txa * m, x1 = vconv_min_i((txb + 1) * m, p->ow);
-        for (int i = 0; i < m && ty * m + i < p->oh; i++) {
-            const int y = ty * m + i;
-            st->ops->transpose(
-                x1 - x0, noc, band + (size_t)(s * m + i) * g->wb * g->ocb,
-                g->ocb,
-                dst + ((size_t)n * p->oc + (size_t)gr * p->ocg + oc0) * ohw +
-                    (size_t)y * p->ow + x0,
-                (ptrdiff_t)ohw);
-        }
+        const int rows = vconv_min_i(m, p->oh - ty * m);
+        st->ops->band(band + (size_t)s * m * g->wb * g->ocb,
+                      (ptrdiff_t)g->wb * g->ocb, g->ocb, rows, x1 - x0, noc,
+                      dst + ((size_t)n * p->oc + (size_t)gr * p->ocg + oc0) *
+                                ohw +
+                          (size_t)ty * m * p->ow + x0,
+                      p->ow, (ptrdiff_t)ohw);
     }
 }
 
@@ -643,8 +677,9 @@ static vconv_status wino_run(const void *state, const vconv_problem *p,
                 br.t1 = vconv_min_i(br.t0 + g->T, g->ntiles);
                 br.r0 = br.t0 / g->tiles_x;
                 br.count = (br.t1 - 1) / g->tiles_x - br.r0 + 1;
-                fill_strips(st, p, &br, gr, src, strips);
-                transform_input(st, p, &br, strips, v);
+                if (p->layout == VCONV_NHWC)
+                    fill_strips(st, p, &br, gr, src, strips);
+                transform_input(st, p, &br, gr, src, strips, v);
                 cur = gb;
             }
             gemm_output(st, p, &br, gr, ch * g->ocb, v, mbuf, band, dst);

@@ -37,6 +37,7 @@
 #include "../gemm/gemm.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Variants: index 0, 1, 2 = F(2x2), F(4x4), F(6x6). */
 enum { WINO_F2 = 0, WINO_F4, WINO_F6, WINO_NVARIANTS };
@@ -53,26 +54,35 @@ enum { WINO_F2 = 0, WINO_F4, WINO_F6, WINO_NVARIANTS };
 
 /*
  * Input transform of one group of tiles (the vector lanes), all channels.
- *   patch[l], l < vl:  tile l's patch, row 0, column 0, channel 0; a
- *                      patch row is alpha floats (readable up to 8 for
- *                      alpha = 6); lanes >= `lanes` repeat a valid
- *                      pointer and are computed but never stored;
+ *   patch[l], l < vl:  tile l's patch, row 0, column 0, channel 0. Patch
+ *                      element (r, j) of channel c is at
+ *                      patch[l] + c * cs + r * rs + j and is read only
+ *                      where bit j of mask[r * vl + l] is set (else it is
+ *                      0: padding); so patch[l] may point outside the
+ *                      source (the NCHW image itself, at its borders).
+ *                      Lanes >= `lanes` repeat a valid pointer and mask
+ *                      and are computed but never stored;
  *   cs, rs:            channel and row strides of the patches (floats);
+ *   mask:              [alpha][vl] column masks, bit j for column j;
  *   lanes (<= vl):     tiles in the group; nch: channels;
- *   mr:                GEMM panel width: lane l goes to panel l / mr,
- *                      row l % mr;
- *   v:                 the group's first panel, point 0, channel 0;
- *                      point xi of channel c, lane l at
- *                      v + (l / mr) * vs_panel + xi * vs_point
- *                        + c * mr + l % mr.
- * Writes every (point, channel, lane < lanes) value; may also write, in
- * increasing channel order, up to vl - 1 floats past a (panel, point)
- * row (see WINO_PANEL_PAD).
+ *   row0, mr:          GEMM panels of mr rows: lane l is tile row0 + l of
+ *                      the panels starting at v, i.e. panel
+ *                      (row0 + l) / mr, row (row0 + l) % mr (row0 < mr;
+ *                      0 for the ISAs whose ops say `aligned`);
+ *   v:                 point xi of channel c, tile row t at
+ *                      v + (t / mr) * vs_panel + xi * vs_point
+ *                        + c * mr + t % mr.
+ * Writes every (point, channel, lane < lanes) value. `aligned` ISAs store
+ * whole vectors in increasing channel order: they may also write up to
+ * vl - 1 floats past a (panel, point, channel) row, into the next
+ * channel's row (which that channel then writes) or, for the last
+ * channel, into the panel's padding (WINO_PANEL_PAD): their groups start
+ * at a panel and span whole panels only (see the driver).
  */
 typedef void (*wino_input_fn)(const float *const *patch, ptrdiff_t cs,
-                              ptrdiff_t rs, int lanes, int nch, int mr,
-                              float *v, ptrdiff_t vs_point,
-                              ptrdiff_t vs_panel);
+                              ptrdiff_t rs, const uint8_t *mask, int lanes,
+                              int nch, int row0, int mr, float *v,
+                              ptrdiff_t vs_point, ptrdiff_t vs_panel);
 
 /*
  * Output transform of one tile, noc output channels:
@@ -92,13 +102,25 @@ typedef void (*wino_output_fn)(const float *mt, ptrdiff_t ms_point, int noc,
 typedef void (*wino_transpose_fn)(int rows, int cols, const float *src,
                                   ptrdiff_t lds, float *dst, ptrdiff_t ldd);
 
+/*
+ * The NCHW writer: rows x px pixels of noc channels from an NHWC band,
+ *   dst[o * dst_oc + i * dst_row + x] = band[i * band_row + x * band_px + o]
+ * for i < rows, x < px, o < noc; channel-major, so that each channel's
+ * rows go out one after the other.
+ */
+typedef void (*wino_band_fn)(const float *band, ptrdiff_t band_row,
+                             ptrdiff_t band_px, int rows, int px, int noc,
+                             float *dst, ptrdiff_t dst_row, ptrdiff_t dst_oc);
+
 /* The ISA-specific parts. */
 typedef struct {
     vconv_isa isa;
     int vl;                       /* lanes of the input transform */
+    int aligned;                  /* input groups start at a panel */
     wino_input_fn input[WINO_NVARIANTS];
     wino_output_fn output[WINO_NVARIANTS];
     wino_transpose_fn transpose;
+    wino_band_fn band;
 } wino_isa_ops;
 
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_scalar;
