@@ -289,6 +289,24 @@ static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
     return (gemm + tr) / (vconv_isa_nominal_gflops(isa) * 1e9 * par);
 }
 
+void vconv_wino_weight_transform(int var, const float *w, float *u)
+{
+    const wino_matrices *mx = vconv_wino_matrices(var);
+    const double *G = mx->g;
+    const int alpha = mx->alpha;
+    double tmp[8][3];
+    for (int i = 0; i < alpha; i++)
+        for (int b = 0; b < 3; b++)
+            tmp[i][b] = G[i * 3 + 0] * w[0 * 3 + b] +
+                        G[i * 3 + 1] * w[1 * 3 + b] +
+                        G[i * 3 + 2] * w[2 * 3 + b];
+    for (int i = 0; i < alpha; i++)
+        for (int j = 0; j < alpha; j++)
+            u[i * alpha + j] = (float)(tmp[i][0] * G[j * 3 + 0] +
+                                       tmp[i][1] * G[j * 3 + 1] +
+                                       tmp[i][2] * G[j * 3 + 2]);
+}
+
 static vconv_status wino_create(const vconv_problem *p, int var,
                                 vconv_isa isa, const float *w,
                                 const float *bias, void **state)
@@ -313,7 +331,7 @@ static vconv_status wino_create(const vconv_problem *p, int var,
     s->ops = ops;
     s->kern = kern;
     const wino_geom *g = &s->geo;
-    const int alpha = g->alpha, a2 = g->a2, nr = g->nr;
+    const int a2 = g->a2, nr = g->nr;
     const int icg = p->icg, ocg = p->ocg;
 
     size_t up, total, bytes;
@@ -339,32 +357,21 @@ static vconv_status wino_create(const vconv_problem *p, int var,
     for (int o = 0; o < p->oc; o++)
         s->bias[o] = bias ? bias[o] : 0.0f;
 
-    /* U = G w G^T in double, rounded once; point xi = i * alpha + j of
-       (group gr, output channel o, input channel c) goes to the packed B
-       of (gr, xi): panel o / nr, row c, column o % nr. */
-    const double *G = mx->g;
+    /* U = G w G^T; point xi of (group gr, output channel o, input
+       channel c) goes to the packed B of (gr, xi): panel o / nr, row c,
+       column o % nr. */
     const long jobs = (long)p->g * ocg;
 #pragma omp parallel for num_threads(p->threads) schedule(static)
     for (long job = 0; job < jobs; job++) {
         const int gr = (int)(job / ocg), o = (int)(job % ocg);
-        double tmp[8][3];
+        float u[64];
         for (int c = 0; c < icg; c++) {
-            const float *wk = w + (((size_t)gr * ocg + o) * icg + c) * 9;
-            for (int i = 0; i < alpha; i++)
-                for (int b = 0; b < 3; b++)
-                    tmp[i][b] = G[i * 3 + 0] * wk[0 * 3 + b] +
-                                G[i * 3 + 1] * wk[1 * 3 + b] +
-                                G[i * 3 + 2] * wk[2 * 3 + b];
-            for (int i = 0; i < alpha; i++)
-                for (int j = 0; j < alpha; j++) {
-                    double u = tmp[i][0] * G[j * 3 + 0] +
-                               tmp[i][1] * G[j * 3 + 1] +
-                               tmp[i][2] * G[j * 3 + 2];
-                    float *dst = s->u + ((size_t)gr * a2 + i * alpha + j) *
-                                            s->u_point;
-                    dst[(size_t)(o / nr) * nr * icg + (size_t)c * nr +
-                        o % nr] = (float)u;
-                }
+            vconv_wino_weight_transform(
+                var, w + (((size_t)gr * ocg + o) * icg + c) * 9, u);
+            for (int xi = 0; xi < a2; xi++)
+                s->u[((size_t)gr * a2 + xi) * s->u_point +
+                     (size_t)(o / nr) * nr * icg + (size_t)c * nr + o % nr] =
+                    u[xi];
         }
     }
     *state = s;

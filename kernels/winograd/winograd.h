@@ -127,6 +127,12 @@ VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_scalar;
 #if VCONV_ARCH_X86_64
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_avx2;
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_avx512;
+/* The weight transform of one 3x3 kernel w (row-major): u = G w G^T,
+   alpha x alpha row-major (point xi = i * alpha + j), in double precision
+   and rounded once. What create packs, per (output, input) channel. */
+VCONV_INTERNAL void vconv_wino_weight_transform(int variant, const float *w,
+                                                float *u);
+
 #endif
 
 /* The matrices (winograd-tables.h) of variant v, for the tests and the
@@ -138,5 +144,11 @@ typedef struct {
     const char *points;
 } wino_matrices;
 VCONV_INTERNAL const wino_matrices *vconv_wino_matrices(int variant);
+
+/* The weight transform of one 3x3 kernel w (row-major): u = G w G^T,
+   alpha x alpha row-major (point xi = i * alpha + j), in double precision
+   and rounded once. What create packs, per (output, input) channel. */
+VCONV_INTERNAL void vconv_wino_weight_transform(int variant, const float *w,
+                                                float *u);
 
 #endif
