@@ -76,34 +76,21 @@ typedef struct {
 
 static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
 
+#define WINO_MIN_TILES 28
+
 /* Floats of a scratch part, rounded to whole cache lines. */
 static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
 
 /*
- * The GEMM kernel for an entry's ISA. The AVX-512 entries take AVX2's
- * 6x16 kernel (the CPU has AVX2: the dispatcher's AVX-512 level implies
- * it) when it wastes less of the product than 14x32: tiles are the GEMM's
- * rows, and at batch 1 a layer has as few as 4..64 tiles, which 14-row
- * panels pad by up to 3.5x. The padded work is weighed by each kernel's
- * efficiency at the K of Winograd layers (32..384; measured on the Zen 4
- * this was written on: 14x32 ~0.88 of peak, 6x16 ~0.75).
+ * The GEMM kernel of an entry's ISA. (Tried and dropped: the AVX-512
+ * entries taking AVX2's 6x16 kernel when the tiles are few, to pad less
+ * of the 14-row panels: measured on the Zen 4 this was written on, 6x16
+ * ran at ~0.6 of 14x32's rate inside the Winograd loops, and 14x32 won
+ * even at 4 tiles.)
  */
-static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa, int ntiles,
-                                             int ocg)
+static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa)
 {
-    const vconv_sgemm_kernel *k = vconv_sgemm_kernel_get(isa);
-#if VCONV_ARCH_X86_64
-    if (isa == VCONV_ISA_AVX512) {
-        const vconv_sgemm_kernel *k2 = vconv_sgemm_kernel_get(VCONV_ISA_AVX2);
-        double w1 = (double)vconv_round_up(ntiles, k->mr) *
-                    vconv_round_up(ocg, k->nr) / 0.88;
-        double w2 = (double)vconv_round_up(ntiles, k2->mr) *
-                    vconv_round_up(ocg, k2->nr) / 0.75;
-        if (w2 < w1)
-            k = k2;
-    }
-#endif
-    return k;
+    return vconv_sgemm_kernel_get(isa);
 }
 
 /*
@@ -137,9 +124,13 @@ static void geometry(const vconv_problem *p, int var,
     size_t tv = l2 / 2 / (a2 * ((size_t)p->icg + 1) * sizeof(float));
     size_t tm = l2 / 4 / (a2 * (size_t)g->nr * sizeof(float));
     size_t t = tv < tm ? tv : tm;
-    t = t / (size_t)g->mr * (size_t)g->mr;
-    if (t < (size_t)g->mr)
-        t = (size_t)g->mr;
+    /* but at least WINO_MIN_TILES: a block streams all of U (alpha^2 x
+       icg x ocg floats, from L3 when icg and ocg are large) for 2 T FLOPs
+       a float, and below ~28 tiles that traffic (> 0.07 bytes a FLOP)
+       starts to show next to the GEMM (alexnet's layers, batch 1) */
+    if (t < WINO_MIN_TILES)
+        t = WINO_MIN_TILES;
+    t = vconv_round_up((int)t, g->mr);
     if (t > (size_t)vconv_round_up(g->ntiles, g->mr))
         t = (size_t)vconv_round_up(g->ntiles, g->mr);
     g->T = (int)t;
@@ -228,29 +219,41 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
 }
 
 /*
- * The heuristic, in seconds at the ISA's nominal peak
- * (vconv_isa_nominal_gflops), the scale every family's estimate uses:
+ * The heuristic: seconds at the ISA's nominal peak
+ * (vconv_isa_nominal_gflops), the scale every family's estimate uses,
+ * taken as the rate the GEMM kernel runs at:
  *   GEMM: 2 alpha^2 x tiles x oc x icg FLOPs, tiles and oc padded to the
- *         kernel's panels, at WINO_GEMM_EFF of peak;
- *   transforms: per tile and input channel, and per tile and output
- *         channel, a cost in FLOP-equivalents of the peak (measured: the
- *         vector operations a transform takes x 32 / the vectors' width,
- *         see wino_cost);
+ *         kernel's panels, over the kernel's efficiency (~0.88), plus a
+ *         fixed cost a kernel call (what dominates when icg is 1..3);
+ *   transforms: per (tile, input channel) and per (tile, output channel)
+ *         a cost in FLOP-equivalents of that rate, measured on the Zen 4
+ *         this was written on (input: 3.7 / 11.3 / 19 ns per tile and
+ *         channel for F(2x2) / F(4x4) / F(6x6) against a GEMM at ~99
+ *         GFLOP/s); NCHW output adds the writer's transposes;
+ *   weights: U, alpha^2 x icg x ocg floats, read once a block, costs its
+ *         bytes when it exceeds L2 (then it comes from L3);
  *   threads: the work items (group, block, chunk) are split among them.
- * So it picks by tiles (padding, per-tile transform cost), channels (the
- * GEMM's share against the transforms') and batch (tiles, work items).
+ * So it picks by tiles (panel padding, partial tiles at the borders, the
+ * per-tile transform costs), channels (the GEMM's share against the
+ * transforms') and batch (more tiles, more items). The scalar transforms
+ * are taken as 4x dearer against their GEMM than the vector ones.
  */
-#define WINO_GEMM_EFF 0.8
-
 typedef struct {
     double in, out; /* FLOP-equivalents per (tile, ic) and (tile, oc) */
 } wino_cost;
 
 static const wino_cost wino_costs[WINO_NVARIANTS] = {
-    {120.0, 60.0},   /* F(2x2) */
-    {300.0, 160.0},  /* F(4x4) */
-    {550.0, 300.0},  /* F(6x6) */
+    {370.0, 110.0},   /* F(2x2) */
+    {1120.0, 310.0},  /* F(4x4) */
+    {1880.0, 760.0},  /* F(6x6) */
 };
+#define WINO_CALL_COST 800.0 /* FLOP-equivalents a GEMM kernel call */
+#define WINO_NCHW_COST 26.0  /* FLOP-equivalents an NCHW output element */
+/* FLOP-equivalents a byte of U streamed from L3 (~20 GB/s against the
+   GEMM's ~99 GFLOP/s): at batch 1 the transformed weights of a large
+   layer (25 MB for alexnet's conv3 at F(6x6)) are read once a run for a
+   handful of tiles, and that, not the arithmetic, sets the time */
+#define WINO_U_BYTE_COST 5.0
 
 static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
                             char *why, size_t len)
@@ -264,11 +267,7 @@ static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
                  e, k, WINO_BOUND_OUT);
         return INFINITY;
     }
-    const vconv_sgemm_kernel *kern = pick_kernel(
-        isa,
-        p->mb * vconv_div_up(p->oh, wino_m[var]) *
-            vconv_div_up(p->ow, wino_m[var]),
-        p->ocg);
+    const vconv_sgemm_kernel *kern = pick_kernel(isa);
     if (!kern) {
         snprintf(why, len, "no %s sgemm kernel in this build",
                  vconv_isa_name(isa));
@@ -276,14 +275,22 @@ static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
     }
     wino_geom g;
     geometry(p, var, kern, &g);
-    double gemm = 2.0 * g.a2 * vconv_round_up(g.ntiles, g.mr) *
-                  (double)vconv_round_up(p->ocg, g.nr) * p->icg * p->g /
-                  WINO_GEMM_EFF;
-    /* the scalar transforms run without vectors: about 4x the cost */
-    double scale = isa == VCONV_ISA_SCALAR ? 4.0 : 1.0;
+    const double eff = 0.88; /* the kernels at the K of these layers */
+    const double tpan = vconv_div_up(g.ntiles, g.mr);
+    const double opan = vconv_div_up(p->ocg, g.nr);
+    double gemm = 2.0 * g.a2 * tpan * g.mr * opan * g.nr * (double)p->icg *
+                  p->g / eff;
+    gemm += WINO_CALL_COST * g.a2 * tpan * opan * p->g;
+    /* U is read once a block: from L3 when it exceeds L2 */
+    const double ubytes = 4.0 * g.a2 * p->icg * opan * g.nr * p->g;
+    if (ubytes > (double)vconv_topology_get()->l2)
+        gemm += WINO_U_BYTE_COST * ubytes * g.nblk;
     double tr = (double)g.ntiles *
-                (p->ic * wino_costs[var].in + p->oc * wino_costs[var].out) *
-                scale;
+                (p->ic * wino_costs[var].in + p->oc * wino_costs[var].out);
+    if (isa == VCONV_ISA_SCALAR)
+        tr *= 4.0;
+    if (p->layout == VCONV_NCHW)
+        tr += WINO_NCHW_COST * (double)vconv_dst_elems(p);
     double items = (double)p->g * g.nblk * g.nch;
     double par = items < p->threads ? items : p->threads;
     return (gemm + tr) / (vconv_isa_nominal_gflops(isa) * 1e9 * par);
@@ -317,9 +324,7 @@ static vconv_status wino_create(const vconv_problem *p, int var,
         return vconv_error(VCONV_ERR_UNSUPPORTED,
                            "winograd: no %s transforms in this build",
                            vconv_isa_name(isa));
-    const int m = wino_m[var];
-    const vconv_sgemm_kernel *kern = pick_kernel(
-        isa, p->mb * vconv_div_up(p->oh, m) * vconv_div_up(p->ow, m), p->ocg);
+    const vconv_sgemm_kernel *kern = pick_kernel(isa);
     if (!kern)
         return vconv_error(VCONV_ERR_UNSUPPORTED,
                            "winograd: no %s sgemm kernel in this build",
