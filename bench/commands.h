@@ -10,7 +10,9 @@ extern "C" {
 int cmd_summary(int argc, char **argv);
 int cmd_shapes(int argc, char **argv);
 int cmd_cpu(int argc, char **argv);
+int cmd_select(int argc, char **argv);
 int cmd_peak(int argc, char **argv);
+int cmd_conv(int argc, char **argv);
 
 #ifdef __cplusplus
 }

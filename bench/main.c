@@ -20,9 +20,15 @@ static const command commands[] = {
     {"cpu", cmd_cpu,
      "cpu                 ISA mask, CPU, cores, caches, threads, and the "
      "implementation registry"},
+    {"select", cmd_select,
+     "select NET|DESC     the implementation chosen for each conv layer "
+     "(VCONV_VERBOSE=1: why)"},
     {"peak", cmd_peak,
      "peak                measured FMA peak per ISA (1 and N threads) and "
      "memory bandwidth"},
+    {"conv", cmd_conv,
+     "conv --net NAME ... every vconv kernel beside oneDNN: table, JSON, "
+     "CSV (conv --help)"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

@@ -26,6 +26,45 @@ double bench_median(double *x, int n)
     return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
+long bench_calibrate(const bench_competitor *c, double warmup_s,
+                     double sample_s)
+{
+    double t0 = bench_now();
+    c->fn(c->ctx);
+    double one = bench_now() - t0;
+    long k = 1;
+    while (bench_now() - t0 < warmup_s) {
+        c->fn(c->ctx);
+        k++;
+    }
+    double per = (bench_now() - t0) / (double)k;
+    if (per <= 0)
+        per = one > 0 ? one : 1e-9;
+    long calls = (long)(sample_s / per);
+    return calls < 1 ? 1 : calls;
+}
+
+double bench_sample(const bench_competitor *c, long calls)
+{
+    double t0 = bench_now();
+    for (long k = 0; k < calls; k++)
+        c->fn(c->ctx);
+    return (bench_now() - t0) / (double)calls;
+}
+
+void bench_summarize(double *x, int n, long calls, bench_timing *out)
+{
+    if (n <= 0) {
+        *out = (bench_timing){0};
+        return;
+    }
+    out->median = bench_median(x, n); /* sorts x */
+    out->min = x[0];
+    out->max = x[n - 1];
+    out->samples = n;
+    out->calls = calls;
+}
+
 void bench_measure(const bench_competitor *c, int n, int samples,
                    double warmup_s, double sample_s, bench_timing *out)
 {
@@ -40,37 +79,13 @@ void bench_measure(const bench_competitor *c, int n, int samples,
             out[i] = (bench_timing){0};
         return;
     }
-    for (int i = 0; i < n; i++) {
-        double t0 = bench_now();
-        c[i].fn(c[i].ctx);
-        double one = bench_now() - t0;
-        long k = 1;
-        while (bench_now() - t0 < warmup_s) {
-            c[i].fn(c[i].ctx);
-            k++;
-        }
-        double per = (bench_now() - t0) / (double)k;
-        if (per <= 0)
-            per = one > 0 ? one : 1e-9;
-        calls[i] = (long)(sample_s / per);
-        if (calls[i] < 1)
-            calls[i] = 1;
-    }
+    for (int i = 0; i < n; i++)
+        calls[i] = bench_calibrate(&c[i], warmup_s, sample_s);
     for (int s = 0; s < samples; s++)
-        for (int i = 0; i < n; i++) {
-            double t0 = bench_now();
-            for (long k = 0; k < calls[i]; k++)
-                c[i].fn(c[i].ctx);
-            t[(size_t)i * samples + s] = (bench_now() - t0) / (double)calls[i];
-        }
-    for (int i = 0; i < n; i++) {
-        double *x = t + (size_t)i * samples;
-        out[i].median = bench_median(x, samples); /* sorts x */
-        out[i].min = x[0];
-        out[i].max = x[samples - 1];
-        out[i].samples = samples;
-        out[i].calls = calls[i];
-    }
+        for (int i = 0; i < n; i++)
+            t[(size_t)i * samples + s] = bench_sample(&c[i], calls[i]);
+    for (int i = 0; i < n; i++)
+        bench_summarize(t + (size_t)i * samples, samples, calls[i], &out[i]);
     free(t);
     free(calls);
 }

@@ -33,6 +33,17 @@ typedef struct {
 void bench_measure(const bench_competitor *c, int n, int samples,
                    double warmup_s, double sample_s, bench_timing *out);
 
+/* The pieces of bench_measure, for drivers that schedule the rounds
+   themselves (vconv-bench conv under Google Benchmark):
+   bench_calibrate warms c up (one call, then calls until warmup_s) and
+   returns the calls per sample for samples of about sample_s (>= 1);
+   bench_sample times `calls` calls and returns seconds per call;
+   bench_summarize sorts x[0..n) and fills out's median, min, max. */
+long bench_calibrate(const bench_competitor *c, double warmup_s,
+                     double sample_s);
+double bench_sample(const bench_competitor *c, long calls);
+void bench_summarize(double *x, int n, long calls, bench_timing *out);
+
 /* The median of x[0..n) (x is reordered). */
 double bench_median(double *x, int n);
 

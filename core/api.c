@@ -33,23 +33,33 @@ vconv_status vconv_conv_create(const vconv_conv_desc *d, const float *weights,
     p.threads = r.threads;
     double t0 = vconv_now();
     const vconv_impl *impl;
-    if ((s = vconv_select(&p, &r, weights, bias, &impl)) != VCONV_OK)
+    /* VCONV_VERBOSE: one line per create, printed once the plan exists (or
+       the create failed): the selection's line plus the create time */
+    char log[4096];
+    char *lg = r.verbose ? log : NULL;
+    if ((s = vconv_select(&p, &r, weights, bias, &impl, lg, sizeof log)) !=
+        VCONV_OK) {
+        if (lg)
+            vconv_log("%s", log);
         return s;
+    }
     vconv_conv *c = calloc(1, sizeof *c);
     if (!c)
         return vconv_error(VCONV_ERR_NO_MEMORY, "no memory for the plan");
     c->p = p;
     c->impl = impl;
-    c->verbose = vconv_verbose_level();
+    c->verbose = r.verbose;
     if ((s = impl->create(&c->p, weights, bias, &c->state)) != VCONV_OK) {
         free(c);
         if (s == VCONV_ERR_NO_MEMORY)
-            return vconv_error(s, "%s: no memory for the packed weights",
-                               impl->name);
+            s = vconv_error(s, "%s: no memory for the packed weights",
+                            impl->name);
+        if (lg)
+            vconv_log("%s,create:failed(%s)", log, vconv_status_str(s));
         return s;
     }
-    if (c->verbose)
-        vconv_log("create,%s,%.3f ms", impl->name, (vconv_now() - t0) * 1e3);
+    if (lg)
+        vconv_log("%s,create:%.3fms", log, (vconv_now() - t0) * 1e3);
     *out = c;
     return VCONV_OK;
 }

@@ -69,7 +69,7 @@ int vconv_verbose_level(void)
 
 void vconv_log(const char *fmt, ...)
 {
-    char line[2048];
+    char line[8192]; /* a create line lists every registry entry */
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);

@@ -32,6 +32,8 @@ enum {
     VCONV_CPU_USE_AVX2 = 1u << 28,
     VCONV_CPU_USE_AVX512 = 1u << 29,
     VCONV_CPU_USE_NEON = 1u << 30,
+    VCONV_CPU_X86_ALL = 0xffffu,            /* bits 0..15: x86 */
+    VCONV_CPU_ARM_ALL = 0xff0000u,          /* bits 16..23: arm */
 };
 
 /* The mask of this CPU (or the one a test injected). */
@@ -40,14 +42,24 @@ VCONV_INTERNAL uint32_t vconv_cpu_features(void);
 /* Derives the VCONV_CPU_USE_* bits from the raw bits of mask. */
 VCONV_INTERNAL uint32_t vconv_cpu_derive_usable(uint32_t mask);
 
-/* Whether mask lets code of this ISA run (SCALAR: always). */
+/* Whether mask lets code of this ISA run (SCALAR: always). The mask alone
+   decides (an injected ARM mask on x86 allows NEON: tests run fake NEON
+   entries that way); real detection sets only its own architecture's bits. */
 VCONV_INTERNAL bool vconv_cpu_mask_has_isa(uint32_t mask, vconv_isa isa);
+
+/* Whether mask describes an arm CPU: it has arm bits; else x86 if it has x86
+   bits; else (no features at all) the architecture the library was built
+   for. Decides whether max_isa = NEON, or AVX2 / AVX512, can apply. */
+VCONV_INTERNAL bool vconv_cpu_mask_is_arm(uint32_t mask);
 
 /* The best ISA the mask allows. */
 VCONV_INTERNAL vconv_isa vconv_cpu_mask_best_isa(uint32_t mask);
 
 /* Tests only: replace the detected mask (the USE bits are derived from the
-   raw bits given); inject = false goes back to the detected one. */
+   raw bits given); inject = false goes back to the detected one. A test
+   must never inject ISAs the real CPU lacks while real kernels of those
+   ISAs are in the registry (only fake ones, see
+   vconv_registry_inject_for_testing). */
 VCONV_INTERNAL void vconv_cpu_inject_features(bool inject, uint32_t mask);
 
 /* Vendor and model strings ("AuthenticAMD", "AMD EPYC ..."), "" unknown. */

@@ -20,16 +20,32 @@ static const vconv_impl *const table[] = {
 #undef VCONV_IMPL
 };
 
+/* Tests only (see dispatch.h): a table that replaces the real one. */
+static const vconv_impl *const *injected;
+static int injected_n;
+
+void vconv_registry_inject_for_testing(const vconv_impl *const *t, int n)
+{
+    injected = n > 0 ? t : NULL;
+    injected_n = n > 0 ? n : 0;
+}
+
 const vconv_impl *const *vconv_registry(int *count)
 {
+    if (injected) {
+        *count = injected_n;
+        return injected;
+    }
     *count = (int)(sizeof table / sizeof table[0]);
     return table;
 }
 
 const vconv_impl *vconv_registry_find(const char *name)
 {
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (strcmp(table[i]->name, name) == 0)
-            return table[i];
+    int n;
+    const vconv_impl *const *t = vconv_registry(&n);
+    for (int i = 0; i < n; i++)
+        if (strcmp(t[i]->name, name) == 0)
+            return t[i];
     return NULL;
 }

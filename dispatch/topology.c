@@ -6,21 +6,27 @@
  * AMD). Then the sanity clamps below, then the VCONV_CACHE override
  * ("l1=48K,l2=1M,l3=32M", any subset, suffix K/M/G or none for bytes).
  *
- * Clamps (documented in the README): some VMs report absurd caches (an
- * EPYC guest here claims a 508 MiB L3 through both hwloc and CPUID). A
- * reported size outside the range below is replaced by the next source's
- * value if that one is sane, else by the default:
+ * Clamps (documented in the README; vconv_topology_clamp, a pure function
+ * the tests drive with injected values): some VMs report absurd caches (an
+ * EPYC guest claimed a 508 MiB L3 through both hwloc and CPUID). A reported
+ * size outside the range below is replaced by CPUID's value if that one is
+ * sane, else by the default:
  *     L1d  16 KiB ..   2 MiB per core     default  32 KiB
  *     L2   64 KiB ..  16 MiB per core     default   1 MiB
  *     L3  256 KiB .. 256 MiB shared       default   2 MiB per core
+ *                                                  (at most 256 MiB)
  * and L3 is further capped at 32 MiB per physical core of this machine
  * (no x86 part ships more per core), which is what catches a 508 MiB
- * figure on a 2-core guest.
+ * figure on a 2-core guest. Underestimating a cache costs a little speed;
+ * overestimating it makes blocks spill, hence defaults on the small side.
+ * VCONV_CACHE values must lie in the same ranges (else every create fails
+ * with VCONV_ERR_INVALID_ARG naming the variable).
  */
 #define _GNU_SOURCE
 #include "topology.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +39,10 @@
 
 static vconv_topology topo;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static char note[256];
+static char note[512];
+static char env_error[512];
+
+static inline size_t vconv_min_sz(size_t a, size_t b) { return a < b ? a : b; }
 
 #define KiB ((size_t)1024)
 #define MiB (KiB * 1024)
@@ -64,26 +73,31 @@ static bool from_hwloc(int *cores, int *pus, size_t c[3])
 }
 #endif
 
+/* "48K", "1M", "2MiB", "32768" (bytes), "512KB"; saturates at SIZE_MAX
+   instead of wrapping. *end: the first character not taken. */
 static size_t parse_size(const char *s, char **end)
 {
     char *e;
-    unsigned long long v = strtoull(s, &e, 10);
-    if (e == s) {
+    if (!isdigit((unsigned char)*s)) {
         *end = (char *)s;
         return 0;
     }
+    unsigned long long v = strtoull(s, &e, 10), mult = 1;
     switch (toupper((unsigned char)*e)) {
-    case 'K': v *= 1024ull; e++; break;
-    case 'M': v *= 1024ull * 1024; e++; break;
-    case 'G': v *= 1024ull * 1024 * 1024; e++; break;
+    case 'K': mult = 1024ull; e++; break;
+    case 'M': mult = 1024ull * 1024; e++; break;
+    case 'G': mult = 1024ull * 1024 * 1024; e++; break;
     default: break;
     }
-    if (toupper((unsigned char)*e) == 'B' || toupper((unsigned char)*e) == 'I')
-        e++; /* "KB", "KiB" */
-    if (toupper((unsigned char)*e) == 'B')
-        e++;
+    if (mult > 1 && toupper((unsigned char)*e) == 'I' &&
+        toupper((unsigned char)e[1]) == 'B')
+        e += 2; /* "KiB" */
+    else if (toupper((unsigned char)*e) == 'B')
+        e++;    /* "KB", "B" */
     *end = e;
-    return (size_t)v;
+    if (v > (unsigned long long)SIZE_MAX / mult)
+        return SIZE_MAX;
+    return (size_t)(v * mult);
 }
 
 static size_t read_sysfs_size(const char *path)
@@ -206,26 +220,57 @@ static bool from_cpuid(size_t c[3])
 }
 #endif
 
+static const size_t range_lo[3] = {16 * KiB, 64 * KiB, 256 * KiB};
+static const size_t range_hi[3] = {2 * MiB, 16 * MiB, 256 * MiB};
+static const char *const lname[3] = {"L1d", "L2", "L3"};
+
 static bool sane(int level, size_t v, int cores)
 {
-    static const size_t lo[3] = {16 * KiB, 64 * KiB, 256 * KiB};
-    static const size_t hi[3] = {2 * MiB, 16 * MiB, 256 * MiB};
-    if (v < lo[level] || v > hi[level])
+    if (v < range_lo[level] || v > range_hi[level])
         return false;
-    if (level == 2 && v > (size_t)32 * MiB * (size_t)cores)
+    if (level == 2 && v > (size_t)32 * MiB * (size_t)(cores > 0 ? cores : 1))
         return false;
     return true;
 }
 
-/* VCONV_CACHE="l1=48K,l2=1M,l3=32M"; malformed text is reported once and
-   ignored entirely. */
-static bool env_caches(size_t c[3])
+void vconv_topology_clamp(const size_t raw[3], const size_t alt[3], int cores,
+                          size_t out[3], char *note, size_t len)
 {
-    const char *s = getenv("VCONV_CACHE");
-    if (!s || !*s)
-        return false;
+    if (cores < 1)
+        cores = 1;
+    const size_t def[3] = {32 * KiB, 1 * MiB,
+                           vconv_min_sz(2 * MiB * (size_t)cores, range_hi[2])};
+    size_t used = 0;
+    if (len)
+        note[0] = 0;
+    for (int i = 0; i < 3; i++) {
+        if (sane(i, raw[i], cores)) {
+            out[i] = raw[i];
+            continue;
+        }
+        bool use_alt = alt && sane(i, alt[i], cores);
+        out[i] = use_alt ? alt[i] : def[i];
+        if (raw[i] && used + 1 < len) {
+            int n = snprintf(note + used, len - used,
+                             "%s%s %zu KiB reported, outside %zu KiB..%zu KiB"
+                             "%s: %zu KiB used (%s)",
+                             used ? "; " : "", lname[i], raw[i] / KiB,
+                             range_lo[i] / KiB, range_hi[i] / KiB,
+                             i == 2 ? " or above 32 MiB per core" : "",
+                             out[i] / KiB, use_alt ? "cpuid" : "default");
+            if (n > 0)
+                used = used + (size_t)n < len ? used + (size_t)n : len - 1;
+        }
+    }
+}
+
+bool vconv_topology_parse_cache_env(const char *s, size_t c[3], char *err,
+                                    size_t len)
+{
     size_t v[3] = {c[0], c[1], c[2]};
     const char *p = s;
+    if (!*p)
+        goto bad;
     while (*p) {
         int level;
         if ((p[0] == 'l' || p[0] == 'L') && p[1] >= '1' && p[1] <= '3' &&
@@ -234,9 +279,19 @@ static bool env_caches(size_t c[3])
         else
             goto bad;
         char *end;
-        size_t x = parse_size(p + 3, &end);
-        if (end == p + 3 || x == 0)
+        if (!isdigit((unsigned char)p[3]))
             goto bad;
+        size_t x = parse_size(p + 3, &end);
+        if (end == p + 3)
+            goto bad;
+        if (x < range_lo[level] || x > range_hi[level]) {
+            snprintf(err, len,
+                     "VCONV_CACHE='%s': %s = %zu bytes is outside %zu KiB.."
+                     "%zu KiB",
+                     s, lname[level], x, range_lo[level] / KiB,
+                     range_hi[level] / KiB);
+            return false;
+        }
         v[level] = x;
         p = end;
         if (*p == ',')
@@ -247,10 +302,10 @@ static bool env_caches(size_t c[3])
     memcpy(c, v, sizeof v);
     return true;
 bad:
-    fprintf(stderr,
-            "vconv: warning: VCONV_CACHE='%s' is not like "
-            "'l1=48K,l2=1M,l3=32M'; ignored\n",
-            s);
+    snprintf(err, len,
+             "VCONV_CACHE='%s' is not like 'l1=48K,l2=1M,l3=32M' (any subset; "
+             "suffix K, M, G or none for bytes)",
+             s);
     return false;
 }
 
@@ -289,30 +344,21 @@ static void detect(void)
     topo.l1d_raw = c[0];
     topo.l2_raw = c[1];
     topo.l3_raw = c[2];
-    static const char *lname[3] = {"L1d", "L2", "L3"};
-    size_t def[3] = {32 * KiB, 1 * MiB, 2 * MiB * (size_t)cores};
-    size_t used = 0;
-    for (int i = 0; i < 3; i++) {
-        if (sane(i, c[i], cores))
-            continue;
-        size_t repl = sane(i, alt[i], cores) ? alt[i] : def[i];
-        if (c[i]) {
-            int n = snprintf(note + used, sizeof note - used,
-                             "%s%s %zu KiB reported, out of range: %zu KiB "
-                             "used (%s)",
-                             used ? "; " : "", lname[i], c[i] / KiB,
-                             repl / KiB, repl == alt[i] ? "cpuid" : "default");
-            if (n > 0 && (size_t)n < sizeof note - used)
-                used += (size_t)n;
-        }
-        c[i] = repl;
+    size_t used[3];
+    vconv_topology_clamp(c, alt, cores, used, note, sizeof note);
+    /* VCONV_CACHE: a malformed or out-of-range value is kept as an error
+       that every create reports (vconv_resolve_options), never ignored */
+    const char *e = getenv("VCONV_CACHE");
+    if (e && *e) {
+        if (vconv_topology_parse_cache_env(e, used, env_error,
+                                           sizeof env_error))
+            topo.cache_source = "VCONV_CACHE";
     }
-    if (env_caches(c))
-        topo.cache_source = "VCONV_CACHE";
-    topo.l1d = c[0];
-    topo.l2 = c[1];
-    topo.l3 = c[2];
+    topo.l1d = used[0];
+    topo.l2 = used[1];
+    topo.l3 = used[2];
     topo.clamp_note = note;
+    topo.env_error = env_error;
 }
 
 const vconv_topology *vconv_topology_get(void)

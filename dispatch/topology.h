@@ -16,7 +16,27 @@ typedef struct {
     const char *cache_source;     /* "hwloc", "sysfs", "cpuid", "default",
                                      "VCONV_CACHE" */
     const char *clamp_note;       /* "" or what was clamped and why */
+    const char *env_error;        /* "" or why VCONV_CACHE is invalid (every
+                                     create then fails with it) */
 } vconv_topology;
+
+/*
+ * The clamp, a pure function: raw[i] (bytes, 0 unknown) for L1d, L2, L3 is
+ * kept when it lies in the documented range (L1d 16 KiB..2 MiB, L2 64 KiB..
+ * 16 MiB, L3 256 KiB..256 MiB and at most 32 MiB per core); else alt[i]
+ * (CPUID's opinion; alt may be NULL) when that is in range, else the
+ * default (32 KiB, 1 MiB, 2 MiB per core). note gets what was replaced.
+ */
+VCONV_INTERNAL void vconv_topology_clamp(const size_t raw[3],
+                                         const size_t alt[3], int cores,
+                                         size_t out[3], char *note,
+                                         size_t len);
+
+/* Parses VCONV_CACHE ("l1=48K,l2=1M,l3=32M", any subset) over c; values
+   outside the clamp ranges are errors. On false c is untouched and err says
+   why (naming the variable and its value). */
+VCONV_INTERNAL bool vconv_topology_parse_cache_env(const char *s, size_t c[3],
+                                                   char *err, size_t len);
 
 /* Detected once (thread-safe) and then constant. */
 VCONV_INTERNAL const vconv_topology *vconv_topology_get(void);

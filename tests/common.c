@@ -207,7 +207,7 @@ impl_check check_impl(const ref_case *c, const char *impl)
         goto out;
     }
     memcpy(src_copy, c->src, ns * sizeof(float));
-    char err[400];
+    char err[200]; /* fits r.msg with impl and shape (gcc -Wformat-truncation) */
     vconv_status s = run_with(c, impl, 1, dst, err, sizeof err);
     if (s == VCONV_ERR_UNSUPPORTED) {
         r.ok = true; /* not run: the caller counts it */
