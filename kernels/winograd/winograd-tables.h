@@ -3,18 +3,20 @@
  *
  *   python3 kernels/winograd/gen_winograd.py > kernels/winograd/winograd-tables.h
  *
- * The matrices of F(m x m, 3 x 3) (derivation: the generator's docstring)
- * and the straight-line code of their 1-D transforms. For each m:
- *   WINO_F<m>_POINTS        the finite points (infinity is the last point)
- *   wino_f<m>_at/_g/_bt     A^T, G, B^T as tables (double, exact values)
- *   WINO_F<m>_BT_1D(x, y)   y = B^T x over alpha vectors (input transform)
- *   WINO_F<m>_AT_1D(x, y)   y = A^T x, alpha vectors -> m (output)
- * The code macros use the includer's vector type and operations: WT_T,
- * WT_ADD(a, b), WT_SUB(a, b), WT_MUL(a, c) = a * c, WT_FMA(a, c, b) =
- * a * c + b (c a float constant), WT_ZERO; x and y are macros or arrays
- * indexed x(k) / y(k)... written as X(k), Y(k) function-like macros
- * the includer defines before expanding. Everything here is static
- * const data or a macro: safe to include from files of any ISA.
+ * The matrices of F(m x m, 3 x 3) (points and derivation: the
+ * generator's docstring) and the straight-line code of their 1-D
+ * transforms. For each m:
+ *   WINO_F<m>_POINTS       the finite points (infinity is the last)
+ *   wino_f<m>_at, _g, _bt  A^T (m x alpha), G (alpha x 3), B^T (alpha x
+ *                          alpha) as exact doubles
+ *   WINO_F<m>_BT_1D()      Y(j) = sum_i B^T[j][i] X(i), j < alpha
+ *   WINO_F<m>_AT_1D()      Y(j) = sum_i A^T[j][i] X(i), j < m
+ * The code macros are written in the includer's vector type and
+ * operations, which it defines first: WT_T, WT_ADD(a, b), WT_SUB(a, b),
+ * WT_MUL(a, c) = a * c, WT_FMA(a, c, b) = a * c + b (c a float
+ * constant), WT_ZERO, and X(i), Y(j) for its inputs and outputs.
+ * Everything here is static const data or a macro: safe to include
+ * from files of any ISA.
  */
 #ifndef VCONV_WINOGRAD_TABLES_H
 #define VCONV_WINOGRAD_TABLES_H

@@ -109,7 +109,9 @@ static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa)
  * operations whatever the block):
  *   T:   the transformed input of a block, alpha^2 x T x icg floats, takes
  *        at most half of L2, and its GEMM output for one nr-wide oc panel
- *        (alpha^2 x T x nr) a quarter;
+ *        (alpha^2 x T x nr) a quarter; but T is at least WINO_MIN_TILES
+ *        (so with icg > ~128 V outgrows L2; each point's V_xi, T x icg,
+ *        still fits: that is what the GEMM re-reads), rounded to mr;
  *   ocb: the GEMM output of a chunk, alpha^2 x T x ocb floats, a quarter
  *        of L2; cut further so that a problem has about 2 work items per
  *        core when its blocks are few (batch 1).

@@ -6,29 +6,41 @@
  * flags for baseline callers.
  *
  * The algorithm (F(m x m, 3 x 3), alpha = m + 2; matrices and points in
- * winograd-tables.h, derived by gen_winograd.py):
+ * winograd-tables.h, derived by gen_winograd.py; the accuracy contract in
+ * winograd.c and the README):
  *
  *   for each group g, block of T tiles (tiles of m x m outputs, all
  *   images of the batch in one sequence), chunk of OCB output channels:
- *     1. strips: the input rows the block's tiles read, zero-padded,
- *        channel-major (any layout and padding becomes one shape here);
+ *     1. input: NCHW is read in place (a tile's patch rows are rows of
+ *        the image; rows and columns in the padding are masked to zero);
+ *        NHWC is first transposed into strips (the input rows the block's
+ *        tiles read, zero-padded, channel-major);
  *     2. input transform: V = B^T d B of every tile and input channel,
- *        written straight into packed GEMM A panels (rows = tiles);
+ *        written straight into packed GEMM A panels (rows = tiles): no
+ *        separate pack pass;
  *     3. batched GEMM: for each of the alpha^2 points xi,
  *        M_xi[tiles x oc] = V_xi[tiles x ic] U_xi[ic x oc], U_xi the
- *        weights transformed and packed as B panels once, at create;
+ *        weights transformed (in double) and packed as B panels once, at
+ *        create; one call of the kernels/gemm microkernel per (point, oc
+ *        panel, tile panel), the whole K = icg in one call;
  *     4. output transform: Y = A^T M A + bias, ReLU, stored to NHWC dst
  *        directly, or to an NHWC band that a transpose writes to NCHW dst.
  *   Steps 1-2 run once per (group, block) and are reused by the block's
- *   oc chunks.
+ *   oc chunks. Work items (group, block, chunk) are split among the
+ *   threads in contiguous ranges; every output is the same sequence of
+ *   operations whatever the blocks and threads (bitwise identical).
  *
  * Orientation: tiles are the GEMM's M (the broadcast side, MR rows),
  * output channels its N (the vector side, NR columns): the layers that
  * matter have 32..384 output channels (full NR panels) but at batch 1 as
- * few as 4..64 tiles, which MR = 6 or 14 wastes less of than NR = 32.
- * The output transform then works on vectors of output channels (loads
+ * few as 4..64 tiles, which MR = 14 pads less than NR = 32 would. The
+ * output transform then works on vectors of output channels (loads
  * contiguous, NHWC stores contiguous, bias a vector); the input transform
  * on vectors of tiles (a transpose of each tile's patch rows).
+ *
+ * ISA code lives in the three transform files only (a NEON port is one
+ * more file and its wino_isa_ops); this header and winograd.c are
+ * generic.
  */
 #ifndef VCONV_WINOGRAD_H
 #define VCONV_WINOGRAD_H
