@@ -58,10 +58,10 @@ static int isas(isa_case *out)
         fprintf(stderr, "bad VCONV_MAX_ISA '%s'\n", e);
         exit(2);
     }
-    const uint32_t mask = vconv_cpu_features();
     int n = 0;
     out[n++] = (isa_case){VCONV_ISA_SCALAR, &vconv_wino_ops_scalar};
 #if VCONV_ARCH_X86_64
+    const uint32_t mask = vconv_cpu_features();
     const isa_case x86[] = {{VCONV_ISA_AVX2, &vconv_wino_ops_avx2},
                             {VCONV_ISA_AVX512, &vconv_wino_ops_avx512}};
     for (int i = 0; i < 2; i++) {
