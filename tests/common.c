@@ -80,18 +80,39 @@ double impl_tolerance(const char *impl, const vconv_problem *p)
     case VCONV_ALGO_REF:
         return 1e-7; /* one rounding of the double sum */
     case VCONV_ALGO_WINOGRAD:
-        /* the transforms amplify rounding: the larger the tile, the more
-           (see kernels/winograd for the measured figures) */
+        /* Judged at max(mag, mean mag) (impl_scale_floor). Measured
+           maxima of err * sqrt(K) (kernels/winograd: 3000 random 3x3
+           problems and every 3x3 stride-1 layer of bench/shapes, every
+           ISA): F(2x2) 5.1e-6, F(4x4) 2.4e-5, F(6x6) 1.4e-4; the
+           tolerance is 3 to 4 times that, over sqrt(K): an error of one
+           wrong tap (about 1/K of the scale) still fails it for any K
+           below 10^6. */
         if (strstr(impl, "f6x3"))
-            return 1e-4 * rk;
+            return 5e-4 / rk;
         if (strstr(impl, "f4x3"))
-            return 2e-5 * rk;
-        return 5e-6 * rk;
+            return 8e-5 / rk;
+        return 2e-5 / rk;
     default:
         /* float accumulation in some order: the error of a sum of K terms
            grows like sqrt(K) eps on random data */
         return 2e-6 * rk;
     }
+}
+
+double impl_scale_floor(const char *impl, const ref_case *c)
+{
+    const vconv_impl *im = vconv_registry_find(impl);
+    if (!im || im->algo != VCONV_ALGO_WINOGRAD)
+        return 0;
+    /* Winograd: an output's rounding error comes from its whole tile (the
+       transforms mix the tile's inputs), not from its own taps; an output
+       whose taps are mostly padding (a corner under 'full' padding) is
+       judged at the scale of the whole output: the mean mag */
+    size_t n = vconv_dst_elems(&c->p);
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += c->mag[i];
+    return n ? s / (double)n : 0;
 }
 
 int ref_case_init(ref_case *c, const vconv_conv_desc *d, uint64_t seed,
@@ -202,6 +223,7 @@ impl_check check_impl(const ref_case *c, const char *impl)
         goto out;
     }
     double tol = impl_tolerance(impl, &c->p), worst = 0;
+    double floor = impl_scale_floor(impl, c);
     size_t at = 0;
     for (size_t i = 0; i < nd; i++) {
         double e = fabs((double)dst[i] - c->ref[i]);
@@ -212,7 +234,8 @@ impl_check check_impl(const ref_case *c, const char *impl)
                      impl, ps, i, dst[i], c->ref[i]);
             goto out;
         }
-        double rel = c->mag[i] > 0 ? e / c->mag[i] : (e > 0 ? INFINITY : 0);
+        double scale = c->mag[i] > floor ? c->mag[i] : floor;
+        double rel = scale > 0 ? e / scale : (e > 0 ? INFINITY : 0);
         if (rel > worst) {
             worst = rel;
             at = i;
@@ -223,7 +246,8 @@ impl_check check_impl(const ref_case *c, const char *impl)
         snprintf(r.msg, sizeof r.msg,
                  "%s on %s: dst[%zu] = %.9g, ref %.9g: error %.3g of the "
                  "output's scale %.3g > tolerance %.3g",
-                 impl, ps, at, dst[at], c->ref[at], worst, c->mag[at], tol);
+                 impl, ps, at, dst[at], c->ref[at], worst,
+                 c->mag[at] > floor ? c->mag[at] : floor, tol);
         goto out;
     }
     for (int t = 2; t <= 3; t++) {

@@ -43,6 +43,12 @@ vconv_conv_desc random_desc(test_rng *r);
    where mag = sum |x||w| + |b| (the scale float rounding acts on). */
 double impl_tolerance(const char *impl, const vconv_problem *p);
 
+/* The error scale's floor for impl on case c: the scale of output i is
+   max(mag[i], floor). 0 for every family but Winograd, whose floor is the
+   mean mag of the output tensor (see common.c). */
+struct ref_case;
+double impl_scale_floor(const char *impl, const struct ref_case *c);
+
 /* The result of checking one implementation on one problem. */
 typedef struct {
     bool ran;            /* false: the implementation does not support it */
@@ -52,7 +58,7 @@ typedef struct {
 } impl_check;
 
 /* Everything the checks of one problem share: data and the reference. */
-typedef struct {
+typedef struct ref_case {
     vconv_conv_desc d;
     vconv_problem p;
     float *src, *w, *b;     /* b NULL for no bias */

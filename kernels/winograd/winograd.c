@@ -1,0 +1,749 @@
+/*
+ * winograd.c - the Winograd convolution's baseline driver: the nine
+ * registry entries (winograd_f{2,4,6}x3.{scalar,avx2,avx512}), the
+ * heuristic, the weight transform at create, and the blocked, threaded
+ * run (structure and layouts: winograd.h). The arithmetic that depends on
+ * the ISA is reached only through the wino_isa_ops of the entry's ISA and
+ * the sgemm kernel table, after the dispatcher checked the CPU has it.
+ */
+#include "winograd.h"
+#include "../../dispatch/dispatch.h"
+#include "../../dispatch/topology.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ accuracy */
+
+/*
+ * The accuracy contract (README, "Winograd"). The error of a layer is
+ * measured against the double-precision reference with N(0,1) inputs,
+ * weights and bias, two ways:
+ *   e_mag = max |y - ref| / max(mag, mean mag), mag = sum |x w| + |b|
+ *           (the tests' measure, tests/common.c)
+ *   e_out = max |y - ref| / rms(ref)   (relative to the output's scale)
+ * WINO_BOUND_OUT is the bound the dispatcher enforces on e_out: a variant
+ * whose documented e_out for a problem's class exceeds it is never chosen
+ * by default (estimate() returns INFINITY and says why; forcing it by
+ * algorithm or name still works).
+ *
+ * The class is the reduction size K = 9 icg. The documented e_out is the
+ * largest measured over the 3x3 stride-1 layers of bench/shapes with K in
+ * the class, every ISA, batch 1 and 8 (the maximum grows a little with
+ * the number of outputs), with
+ *     build/tests/test_winograd --accuracy bench/shapes [--mb 8]
+ * (per-layer table in the README). e_out grows with K (about K^0.3 here);
+ * beyond the largest K measured it is extrapolated as growing like
+ * sqrt(K), the growth of a K-term float sum's error. Measured:
+ *                 K <= 576   <= 1152   <= 2304   <= 3456
+ *     F(2x2)      1.9e-6     2.1e-6    3.6e-6    4.5e-6
+ *     F(4x4)      7.7e-6     1.1e-5    1.6e-5    1.9e-5
+ *     F(6x6)      5.2e-5     6.7e-5    1.1e-4    1.3e-4
+ * so with the bound 1e-4, F(6x6) is left out by default above K = 1152
+ * (icg > 128: alexnet's conv3..conv5), F(2x2) and F(4x4) never (below
+ * K ~ 1.8e6 and ~ 9.6e4).
+ */
+#define WINO_BOUND_OUT 1e-4
+
+static const struct {
+    int k_max;
+    double e_out[WINO_NVARIANTS];
+} wino_err_table[] = {
+    {576, {1.9e-6, 7.7e-6, 5.2e-5}},
+    {1152, {2.1e-6, 1.1e-5, 6.7e-5}},
+    {2304, {3.6e-6, 1.6e-5, 1.1e-4}},
+    {3456, {4.5e-6, 1.9e-5, 1.3e-4}},
+};
+
+/* The documented e_out of variant v for reduction size k. */
+static double documented_error(int v, int k)
+{
+    const int n = (int)(sizeof wino_err_table / sizeof wino_err_table[0]);
+    for (int i = 0; i < n; i++)
+        if (k <= wino_err_table[i].k_max)
+            return wino_err_table[i].e_out[v];
+    return wino_err_table[n - 1].e_out[v] *
+           sqrt((double)k / wino_err_table[n - 1].k_max);
+}
+
+/* ------------------------------------------------------------- geometry */
+
+typedef struct {
+    int var, m, alpha, a2;
+    int tiles_y, tiles_x, ntiles;  /* tiles per image: tiles_y x tiles_x */
+    int mr, nr;
+    int T, nblk;                   /* tiles per block (multiple of mr) */
+    int ocb, nch;                  /* oc per chunk (multiple of nr) */
+    int wmax, nstrips, wb;         /* strip width, strips per block, band
+                                      width */
+    size_t strip_stride, strips_floats;
+    size_t vs_point, vs_panel, v_floats;
+    size_t m_floats, band_floats, per_thread;
+} wino_geom;
+
+static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
+
+#define WINO_MIN_TILES 28
+
+/* Floats of a scratch part, rounded to whole cache lines. */
+static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
+
+/*
+ * The GEMM kernel of an entry's ISA. (Tried and dropped: the AVX-512
+ * entries taking AVX2's 6x16 kernel when the tiles are few, to pad less
+ * of the 14-row panels: measured on the Zen 4 this was written on, 6x16
+ * ran at ~0.6 of 14x32's rate inside the Winograd loops, and 14x32 won
+ * even at 4 tiles.)
+ */
+static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa)
+{
+    return vconv_sgemm_kernel_get(isa);
+}
+
+/*
+ * Blocks from the L2 size (never from the thread count; and the output's
+ * bits do not depend on them either: each output is the same sequence of
+ * operations whatever the block):
+ *   T:   the transformed input of a block, alpha^2 x T x icg floats, takes
+ *        at most half of L2, and its GEMM output for one nr-wide oc panel
+ *        (alpha^2 x T x nr) a quarter; but T is at least WINO_MIN_TILES
+ *        (so with icg > ~128 V outgrows L2; each point's V_xi, T x icg,
+ *        still fits: that is what the GEMM re-reads), rounded to mr;
+ *   ocb: the GEMM output of a chunk, alpha^2 x T x ocb floats, a quarter
+ *        of L2; cut further so that a problem has about 2 work items per
+ *        core when its blocks are few (batch 1).
+ */
+static void geometry(const vconv_problem *p, int var,
+                     const vconv_sgemm_kernel *k, wino_geom *g)
+{
+    const vconv_topology *topo = vconv_topology_get();
+    const size_t l2 = topo->l2;
+    memset(g, 0, sizeof *g);
+    g->var = var;
+    g->m = wino_m[var];
+    g->alpha = g->m + 2;
+    g->a2 = g->alpha * g->alpha;
+    g->tiles_y = vconv_div_up(p->oh, g->m);
+    g->tiles_x = vconv_div_up(p->ow, g->m);
+    g->ntiles = p->mb * g->tiles_y * g->tiles_x;
+    g->mr = k->mr;
+    g->nr = k->nr;
+
+    const size_t a2 = (size_t)g->a2;
+    size_t tv = l2 / 2 / (a2 * ((size_t)p->icg + 1) * sizeof(float));
+    size_t tm = l2 / 4 / (a2 * (size_t)g->nr * sizeof(float));
+    size_t t = tv < tm ? tv : tm;
+    /* but at least WINO_MIN_TILES: a block streams all of U (alpha^2 x
+       icg x ocg floats, from L3 when icg and ocg are large) for 2 T FLOPs
+       a float, and below ~28 tiles that traffic (> 0.07 bytes a FLOP)
+       starts to show next to the GEMM (alexnet's layers, batch 1) */
+    if (t < WINO_MIN_TILES)
+        t = WINO_MIN_TILES;
+    t = vconv_round_up((int)t, g->mr);
+    if (t > (size_t)vconv_round_up(g->ntiles, g->mr))
+        t = (size_t)vconv_round_up(g->ntiles, g->mr);
+    g->T = (int)t;
+    g->nblk = vconv_div_up(g->ntiles, g->T);
+
+    size_t ocb = l2 / 4 / (a2 * t * sizeof(float));
+    ocb = ocb / (size_t)g->nr * (size_t)g->nr;
+    if (ocb < (size_t)g->nr)
+        ocb = (size_t)g->nr;
+    const int ocg_pad = vconv_round_up(p->ocg, g->nr);
+    if (ocb > (size_t)ocg_pad)
+        ocb = (size_t)ocg_pad;
+    /* about 2 work items per core in all */
+    const long want = 2L * topo->cores;
+    const long have = (long)p->g * g->nblk;
+    if (have < want) {
+        int chunks = (int)((want + have - 1) / have);
+        int cap = vconv_round_up(vconv_div_up(p->ocg, chunks), g->nr);
+        if ((size_t)cap < ocb)
+            ocb = (size_t)cap;
+    }
+    g->ocb = (int)ocb;
+    g->nch = vconv_div_up(p->ocg, g->ocb);
+
+    /* strips: the tile rows a block touches, each as wide as its tiles */
+    const int tx_in_blk = vconv_min_i(g->tiles_x, g->T);
+    g->wmax = (tx_in_blk - 1) * g->m + g->alpha;
+    g->nstrips = (g->T - 1) / g->tiles_x + 2;
+    if (g->nstrips > g->T)
+        g->nstrips = g->T;
+    g->strip_stride = (size_t)p->icg * g->alpha * g->wmax;
+    g->strips_floats = p->layout == VCONV_NHWC
+                           ? part((size_t)g->nstrips * g->strip_stride +
+                                  WINO_STRIP_SLACK)
+                           : 0;
+    g->vs_point = (size_t)p->icg * g->mr + WINO_PANEL_PAD;
+    g->vs_panel = a2 * g->vs_point;
+    g->v_floats = part((size_t)(g->T / g->mr) * g->vs_panel);
+    g->m_floats = part((size_t)g->T * a2 * g->ocb);
+    g->wb = tx_in_blk * g->m;
+    g->band_floats = p->layout == VCONV_NCHW
+                         ? part((size_t)g->nstrips * g->m * g->wb * g->ocb)
+                         : 0;
+    g->per_thread =
+        g->strips_floats + g->v_floats + g->m_floats + g->band_floats;
+}
+
+/* ------------------------------------------------------------ entries */
+
+typedef struct {
+    wino_geom geo;
+    const wino_isa_ops *ops;
+    const vconv_sgemm_kernel *kern;
+    float *u;          /* [g][xi] packed B (roundup(ocg, nr) x icg) */
+    size_t u_point;    /* floats of one (g, xi) */
+    float *bias;       /* [oc], zeros when the user gave none */
+} wino_state;
+
+static const wino_isa_ops *ops_of(vconv_isa isa)
+{
+    switch (isa) {
+#if VCONV_ARCH_X86_64
+    case VCONV_ISA_AVX512: return &vconv_wino_ops_avx512;
+    case VCONV_ISA_AVX2: return &vconv_wino_ops_avx2;
+#endif
+    case VCONV_ISA_SCALAR: return &vconv_wino_ops_scalar;
+    default: return NULL;
+    }
+}
+
+static bool wino_supports(const vconv_problem *p, char *why, size_t len)
+{
+    if (p->kh != 3 || p->kw != 3) {
+        snprintf(why, len, "kernel %dx%d is not 3x3", p->kh, p->kw);
+        return false;
+    }
+    if (p->sh != 1 || p->sw != 1) {
+        snprintf(why, len, "stride %dx%d is not 1", p->sh, p->sw);
+        return false;
+    }
+    if (p->dh != 1 || p->dw != 1) {
+        snprintf(why, len, "dilation %dx%d is not 1", p->dh, p->dw);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The heuristic: seconds at the ISA's nominal peak
+ * (vconv_isa_nominal_gflops), the scale every family's estimate uses,
+ * taken as the rate the GEMM kernel runs at:
+ *   GEMM: 2 alpha^2 x tiles x oc x icg FLOPs, tiles and oc padded to the
+ *         kernel's panels, over the kernel's efficiency (~0.88), plus a
+ *         fixed cost a kernel call (what dominates when icg is 1..3);
+ *   transforms: per (tile, input channel) and per (tile, output channel)
+ *         a cost in FLOP-equivalents of that rate, measured on the Zen 4
+ *         this was written on (input: 3.7 / 11.3 / 19 ns per tile and
+ *         channel for F(2x2) / F(4x4) / F(6x6) against a GEMM at ~99
+ *         GFLOP/s); NCHW output adds the writer's transposes;
+ *   weights: U, alpha^2 x icg x ocg floats, read once a block, costs its
+ *         bytes when it exceeds L2 (then it comes from L3);
+ *   threads: the work items (group, block, chunk) are split among them.
+ * So it picks by tiles (panel padding, partial tiles at the borders, the
+ * per-tile transform costs), channels (the GEMM's share against the
+ * transforms') and batch (more tiles, more items). The scalar transforms
+ * are taken as 4x dearer against their GEMM than the vector ones.
+ */
+typedef struct {
+    double in, out; /* FLOP-equivalents per (tile, ic) and (tile, oc) */
+} wino_cost;
+
+static const wino_cost wino_costs[WINO_NVARIANTS] = {
+    {370.0, 110.0},   /* F(2x2) */
+    {1120.0, 310.0},  /* F(4x4) */
+    {1880.0, 760.0},  /* F(6x6) */
+};
+#define WINO_CALL_COST 800.0 /* FLOP-equivalents a GEMM kernel call */
+#define WINO_NCHW_COST 26.0  /* FLOP-equivalents an NCHW output element */
+/* FLOP-equivalents a byte of U streamed from L3 (~20 GB/s against the
+   GEMM's ~99 GFLOP/s): at batch 1 the transformed weights of a large
+   layer (25 MB for alexnet's conv3 at F(6x6)) are read once a run for a
+   handful of tiles, and that, not the arithmetic, sets the time */
+#define WINO_U_BYTE_COST 5.0
+
+static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
+                            char *why, size_t len)
+{
+    const int k = 9 * p->icg;
+    const double e = documented_error(var, k);
+    if (e > WINO_BOUND_OUT) {
+        snprintf(why, len,
+                 "documented error %.2g of the output's scale at K=%d "
+                 "exceeds the bound %.2g",
+                 e, k, WINO_BOUND_OUT);
+        return INFINITY;
+    }
+    const vconv_sgemm_kernel *kern = pick_kernel(isa);
+    if (!kern) {
+        snprintf(why, len, "no %s sgemm kernel in this build",
+                 vconv_isa_name(isa));
+        return INFINITY;
+    }
+    wino_geom g;
+    geometry(p, var, kern, &g);
+    const double eff = 0.88; /* the kernels at the K of these layers */
+    const double tpan = vconv_div_up(g.ntiles, g.mr);
+    const double opan = vconv_div_up(p->ocg, g.nr);
+    double gemm = 2.0 * g.a2 * tpan * g.mr * opan * g.nr * (double)p->icg *
+                  p->g / eff;
+    gemm += WINO_CALL_COST * g.a2 * tpan * opan * p->g;
+    /* U is read once a block: from L3 when it exceeds L2 */
+    const double ubytes = 4.0 * g.a2 * p->icg * opan * g.nr * p->g;
+    if (ubytes > (double)vconv_topology_get()->l2)
+        gemm += WINO_U_BYTE_COST * ubytes * g.nblk;
+    double tr = (double)g.ntiles *
+                (p->ic * wino_costs[var].in + p->oc * wino_costs[var].out);
+    if (isa == VCONV_ISA_SCALAR)
+        tr *= 4.0;
+    if (p->layout == VCONV_NCHW)
+        tr += WINO_NCHW_COST * (double)vconv_dst_elems(p);
+    double items = (double)p->g * g.nblk * g.nch;
+    double par = items < p->threads ? items : p->threads;
+    return (gemm + tr) / (vconv_isa_nominal_gflops(isa) * 1e9 * par);
+}
+
+void vconv_wino_weight_transform(int var, const float *w, float *u)
+{
+    const wino_matrices *mx = vconv_wino_matrices(var);
+    const double *G = mx->g;
+    const int alpha = mx->alpha;
+    double tmp[8][3];
+    for (int i = 0; i < alpha; i++)
+        for (int b = 0; b < 3; b++)
+            tmp[i][b] = G[i * 3 + 0] * w[0 * 3 + b] +
+                        G[i * 3 + 1] * w[1 * 3 + b] +
+                        G[i * 3 + 2] * w[2 * 3 + b];
+    for (int i = 0; i < alpha; i++)
+        for (int j = 0; j < alpha; j++)
+            u[i * alpha + j] = (float)(tmp[i][0] * G[j * 3 + 0] +
+                                       tmp[i][1] * G[j * 3 + 1] +
+                                       tmp[i][2] * G[j * 3 + 2]);
+}
+
+static vconv_status wino_create(const vconv_problem *p, int var,
+                                vconv_isa isa, const float *w,
+                                const float *bias, void **state)
+{
+    const wino_isa_ops *ops = ops_of(isa);
+    const wino_matrices *mx = vconv_wino_matrices(var);
+    if (!ops || !mx)
+        return vconv_error(VCONV_ERR_UNSUPPORTED,
+                           "winograd: no %s transforms in this build",
+                           vconv_isa_name(isa));
+    const vconv_sgemm_kernel *kern = pick_kernel(isa);
+    if (!kern)
+        return vconv_error(VCONV_ERR_UNSUPPORTED,
+                           "winograd: no %s sgemm kernel in this build",
+                           vconv_isa_name(isa));
+    wino_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return vconv_error(VCONV_ERR_NO_MEMORY, "winograd: plan state");
+    geometry(p, var, kern, &s->geo);
+    s->ops = ops;
+    s->kern = kern;
+    const wino_geom *g = &s->geo;
+    const int a2 = g->a2, nr = g->nr;
+    const int icg = p->icg, ocg = p->ocg;
+
+    size_t up, total, bytes;
+    if (!vconv_mul_size((size_t)vconv_round_up(ocg, nr), (size_t)icg, &up) ||
+        !vconv_mul_size(up, (size_t)a2 * (size_t)p->g, &total) ||
+        !vconv_mul_size(total, sizeof(float), &bytes)) {
+        free(s);
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: transformed weights overflow size_t");
+    }
+    s->u_point = up;
+    s->u = vconv_alloc(bytes);
+    s->bias = vconv_alloc((size_t)p->oc * sizeof(float));
+    if (!s->u || !s->bias) {
+        vconv_free(s->u);
+        vconv_free(s->bias);
+        free(s);
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: %zu bytes of transformed weights",
+                           bytes);
+    }
+    memset(s->u, 0, bytes); /* the padding columns of the last oc panel */
+    for (int o = 0; o < p->oc; o++)
+        s->bias[o] = bias ? bias[o] : 0.0f;
+
+    /* U = G w G^T; point xi of (group gr, output channel o, input
+       channel c) goes to the packed B of (gr, xi): panel o / nr, row c,
+       column o % nr. */
+    const long jobs = (long)p->g * ocg;
+#pragma omp parallel for num_threads(p->threads) schedule(static)
+    for (long job = 0; job < jobs; job++) {
+        const int gr = (int)(job / ocg), o = (int)(job % ocg);
+        float u[64];
+        for (int c = 0; c < icg; c++) {
+            vconv_wino_weight_transform(
+                var, w + (((size_t)gr * ocg + o) * icg + c) * 9, u);
+            for (int xi = 0; xi < a2; xi++)
+                s->u[((size_t)gr * a2 + xi) * s->u_point +
+                     (size_t)(o / nr) * nr * icg + (size_t)c * nr + o % nr] =
+                    u[xi];
+        }
+    }
+    *state = s;
+    return VCONV_OK;
+}
+
+static void wino_destroy(void *state)
+{
+    wino_state *s = state;
+    vconv_free(s->u);
+    vconv_free(s->bias);
+    free(s);
+}
+
+/* ----------------------------------------------------------------- run */
+
+/* The tile rows (strips) of block [t0, t1): strip s is global tile row
+   r0 + s, tiles txa..txb of it. */
+typedef struct {
+    int r0, count;
+    int t0, t1;
+} blk_rows;
+
+static void strip_tiles(const wino_geom *g, const blk_rows *br, int s,
+                        int *txa, int *txb)
+{
+    *txa = s == 0 ? br->t0 % g->tiles_x : 0;
+    *txb = s == br->count - 1 ? (br->t1 - 1) % g->tiles_x : g->tiles_x - 1;
+}
+
+/* Step 1 (NHWC only): the strips of block br, group gr: zero-padded,
+   channel-major. Strip s, channel c, row r, column xs holds input (y, x) =
+   (ty m - pt + r, txa m - pl + xs), zero outside the input. (NCHW input
+   is read in place: see transform_input.) */
+static void fill_strips(const wino_state *st, const vconv_problem *p,
+                        const blk_rows *br, int gr, const float *src,
+                        float *strips)
+{
+    const wino_geom *g = &st->geo;
+    const int m = g->m, alpha = g->alpha, icg = p->icg;
+    const size_t cs = (size_t)alpha * g->wmax;
+    for (int s = 0; s < br->count; s++) {
+        const int tr = br->r0 + s, n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        int txa, txb;
+        strip_tiles(g, br, s, &txa, &txb);
+        const int w = (txb - txa) * m + alpha;
+        const int xbase = txa * m - p->pl;
+        const int xa = vconv_max_i(0, vconv_min_i(w, -xbase));
+        const int xb = vconv_max_i(xa, vconv_min_i(w, p->iw - xbase));
+        float *S = strips + (size_t)s * g->strip_stride;
+        for (int r = 0; r < alpha; r++) {
+            const int y = ty * m - p->pt + r;
+            const bool inside = y >= 0 && y < p->ih && xb > xa;
+            if (inside)
+                st->ops->transpose(
+                    xb - xa, icg,
+                    src + (((size_t)n * p->ih + y) * p->iw + xbase + xa) *
+                              p->ic +
+                        (size_t)gr * icg,
+                    p->ic, S + (size_t)r * g->wmax + xa, (ptrdiff_t)cs);
+            for (int c = 0; c < icg; c++) {
+                float *row = S + c * cs + (size_t)r * g->wmax;
+                const int z0 = inside ? xa : w;
+                for (int x = 0; x < z0; x++)
+                    row[x] = 0;
+                for (int x = inside ? xb : w; x < w; x++)
+                    row[x] = 0;
+            }
+        }
+    }
+}
+
+/* The patch of tile t (block-global index) in the strips. */
+static const float *patch_of(const wino_geom *g, const blk_rows *br,
+                             const float *strips, int t)
+{
+    const int s = t / g->tiles_x - br->r0;
+    int txa, txb;
+    strip_tiles(g, br, s, &txa, &txb);
+    return strips + (size_t)s * g->strip_stride +
+           (size_t)(t % g->tiles_x - txa) * g->m;
+}
+
+/* Step 2: the input transform of the block into V (A panels). Groups of
+   vl tiles anywhere in the panels, or, for the `aligned` ISAs, of whole
+   panels (vl / mr of them). NCHW input is read in place: a tile's patch
+   rows are rows of the image, and the columns and rows in the padding
+   are masked off (read as zeros); NHWC input from the strips. */
+static void transform_input(const wino_state *st, const vconv_problem *p,
+                            const blk_rows *br, int gr, const float *src,
+                            const float *strips, float *v)
+{
+    const wino_geom *g = &st->geo;
+    const int mr = g->mr, vl = st->ops->vl, m = g->m, alpha = g->alpha;
+    const int group = st->ops->aligned ? vl / mr * mr : vl;
+    const int nt = br->t1 - br->t0;
+    const wino_input_fn in = st->ops->input[g->var];
+    const bool direct = p->layout == VCONV_NCHW;
+    const size_t plane = (size_t)p->ih * p->iw;
+    const ptrdiff_t cs = direct ? (ptrdiff_t)plane : g->alpha * g->wmax;
+    const ptrdiff_t rs = direct ? p->iw : g->wmax;
+    const int lw = alpha == 4 ? 4 : 8; /* columns a vector load reads */
+    const float *patch[16];
+    uint8_t mask[8 * 16];
+    /* every row of the last panel: the rows past the block's last tile
+       repeat it (finite, read by the GEMM kernel, never stored) */
+    const int ntp = vconv_round_up(nt, mr);
+    for (int t0 = 0; t0 < ntp; t0 += group) {
+        const int lanes = vconv_min_i(group, ntp - t0);
+        for (int l = 0; l < vl; l++) {
+            const int t =
+                br->t0 + vconv_min_i(t0 + (l < lanes ? l : 0), nt - 1);
+            if (!direct) {
+                patch[l] = patch_of(g, br, strips, t);
+                for (int r = 0; r < alpha; r++)
+                    mask[r * vl + l] = 0xff;
+                continue;
+            }
+            const int tr = t / g->tiles_x, tx = t % g->tiles_x;
+            const int n = tr / g->tiles_y, ty = tr % g->tiles_y;
+            const int y0 = ty * m - p->pt, x0 = tx * m - p->pl;
+            /* the patch origin may lie outside the image (in the padding):
+               only its masked-in elements are ever read. The address is
+               formed in integers: no out-of-bounds pointer arithmetic. */
+            const ptrdiff_t off =
+                (ptrdiff_t)(((size_t)n * p->ic + (size_t)gr * p->icg) * plane) +
+                (ptrdiff_t)y0 * p->iw + x0;
+            patch[l] = (const float *)((uintptr_t)src +
+                                       (uintptr_t)off * sizeof(float));
+            unsigned cols = 0;
+            for (int j = 0; j < lw; j++)
+                if (x0 + j >= 0 && x0 + j < p->iw)
+                    cols |= 1u << j;
+            for (int r = 0; r < alpha; r++)
+                mask[r * vl + l] =
+                    (uint8_t)(y0 + r >= 0 && y0 + r < p->ih ? cols : 0);
+        }
+        in(patch, cs, rs, mask, lanes, p->icg, t0 % mr, mr,
+           v + (size_t)(t0 / mr) * g->vs_panel, (ptrdiff_t)g->vs_point,
+           (ptrdiff_t)g->vs_panel);
+    }
+}
+
+/* Outputs that see only padding: rows y with y + 2 < pt or y - pt >= ih
+   (their 3 input rows all outside), likewise columns. They exist only
+   when a padding exceeds 2. The contract wants exactly act(bias) there;
+   the transforms give bias plus rounding noise of the tile's other
+   inputs, so they are overwritten. */
+static bool pad_only_row(const vconv_problem *p, int y)
+{
+    return y + 2 < p->pt || y - p->pt >= p->ih;
+}
+static bool pad_only_col(const vconv_problem *p, int x)
+{
+    return x + 2 < p->pl || x - p->pl >= p->iw;
+}
+
+/* Writes act(bias) to the padding-only outputs of block br, channels
+   [oc0, oc0 + noc) of group gr: in dst (NHWC) or in the band (NCHW, before
+   its transpose). */
+static void fix_padding_only(const wino_state *st, const vconv_problem *p,
+                             const blk_rows *br, int gr, int oc0, int noc,
+                             float *dst, float *band)
+{
+    const wino_geom *g = &st->geo;
+    const int m = g->m;
+    const float *bias = st->bias + (size_t)gr * p->ocg + oc0;
+    for (int t = br->t0; t < br->t1; t++) {
+        const int tr = t / g->tiles_x, tx = t % g->tiles_x;
+        const int n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        int txa, txb;
+        strip_tiles(g, br, tr - br->r0, &txa, &txb);
+        for (int i = 0; i < m && ty * m + i < p->oh; i++)
+            for (int j = 0; j < m && tx * m + j < p->ow; j++) {
+                const int y = ty * m + i, x = tx * m + j;
+                if (!pad_only_row(p, y) && !pad_only_col(p, x))
+                    continue;
+                float *o =
+                    p->layout == VCONV_NHWC
+                        ? dst + (((size_t)n * p->oh + y) * p->ow + x) * p->oc +
+                              (size_t)gr * p->ocg + oc0
+                        : band + (((size_t)(tr - br->r0) * m + i) * g->wb +
+                                  (size_t)(tx - txa) * m + j) *
+                                     g->ocb;
+                for (int c = 0; c < noc; c++) {
+                    float b = bias[c];
+                    if (p->act == VCONV_ACT_RELU && b < 0)
+                        b = 0;
+                    o[c] = b;
+                }
+            }
+    }
+}
+
+/* Steps 3 and 4 for chunk [oc0, oc0 + noc) of group gr. */
+static void gemm_output(const wino_state *st, const vconv_problem *p,
+                        const blk_rows *br, int gr, int oc0, const float *v,
+                        float *mbuf, float *band, float *dst)
+{
+    const wino_geom *g = &st->geo;
+    const int a2 = g->a2, mr = g->mr, nr = g->nr, m = g->m;
+    const int nt = br->t1 - br->t0, noc = vconv_min_i(g->ocb, p->ocg - oc0);
+    const int icg = p->icg;
+    const size_t ldc = (size_t)a2 * g->ocb;
+    const vconv_sgemm_ukernel_fn uk = st->kern->ukernel;
+
+    /* M[tile][xi][oc] = V_xi U_xi: one call per (point, oc panel, tile
+       panel); the B panel (icg x nr of U, the larger of the two) stays in
+       L1 across the block's tile panels */
+    for (int xi = 0; xi < a2; xi++) {
+        const float *u = st->u + ((size_t)gr * a2 + xi) * st->u_point +
+                         (size_t)oc0 * icg;
+        const float *a0 = v + (size_t)xi * g->vs_point;
+        float *c0 = mbuf + (size_t)xi * g->ocb;
+        for (int q = 0; q < noc; q += nr) {
+            const int nn = vconv_min_i(nr, noc - q);
+            for (int t = 0; t < nt; t += mr)
+                uk((size_t)vconv_min_i(mr, nt - t), (size_t)nn, (size_t)icg,
+                   a0 + (size_t)(t / mr) * g->vs_panel, u + (size_t)q * icg,
+                   c0 + (size_t)t * ldc + q, ldc, 0, NULL, NULL);
+        }
+    }
+
+    /* Y = A^T M A + bias, ReLU: to dst (NHWC) or to the band (NCHW) */
+    const wino_output_fn out = st->ops->output[g->var];
+    const float *bias = st->bias + (size_t)gr * p->ocg + oc0;
+    const int relu = p->act == VCONV_ACT_RELU;
+    for (int t = 0; t < nt; t++) {
+        const int tg = br->t0 + t;
+        const int tr = tg / g->tiles_x, tx = tg % g->tiles_x;
+        const int n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        const int mi = vconv_min_i(m, p->oh - ty * m);
+        const int mj = vconv_min_i(m, p->ow - tx * m);
+        const float *mt = mbuf + (size_t)t * ldc;
+        if (p->layout == VCONV_NHWC) {
+            float *y = dst +
+                       (((size_t)n * p->oh + (size_t)ty * m) * p->ow +
+                        (size_t)tx * m) * p->oc +
+                       (size_t)gr * p->ocg + oc0;
+            out(mt, g->ocb, noc, bias, relu, y, (ptrdiff_t)p->ow * p->oc,
+                p->oc, mi, mj);
+        } else {
+            const int s = tr - br->r0;
+            int txa, txb;
+            strip_tiles(g, br, s, &txa, &txb);
+            float *y = band + ((size_t)s * m * g->wb + (size_t)(tx - txa) * m) *
+                                  g->ocb;
+            out(mt, g->ocb, noc, bias, relu, y, (ptrdiff_t)g->wb * g->ocb,
+                g->ocb, mi, mj);
+        }
+    }
+    if (p->pt > 2 || p->pb > 2 || p->pl > 2 || p->pr > 2)
+        fix_padding_only(st, p, br, gr, oc0, noc, dst, band);
+    if (p->layout == VCONV_NHWC)
+        return;
+    /* the band's rows, transposed into NCHW dst: a strip at a time */
+    const size_t ohw = (size_t)p->oh * p->ow;
+    for (int s = 0; s < br->count; s++) {
+        const int tr = br->r0 + s, n = tr / g->tiles_y, ty = tr % g->tiles_y;
+        int txa, txb;
+        strip_tiles(g, br, s, &txa, &txb);
+        const int x0 = txa * m, x1 = vconv_min_i((txb + 1) * m, p->ow);
+        const int rows = vconv_min_i(m, p->oh - ty * m);
+        st->ops->band(band + (size_t)s * m * g->wb * g->ocb,
+                      (ptrdiff_t)g->wb * g->ocb, g->ocb, rows, x1 - x0, noc,
+                      dst + ((size_t)n * p->oc + (size_t)gr * p->ocg + oc0) *
+                                ohw +
+                          (size_t)ty * m * p->ow + x0,
+                      p->ow, (ptrdiff_t)ohw);
+    }
+}
+
+static vconv_status wino_run(const void *state, const vconv_problem *p,
+                             const float *src, float *dst)
+{
+    const wino_state *st = state;
+    const wino_geom *g = &st->geo;
+    const long items = (long)p->g * g->nblk * g->nch;
+    const int threads = (int)(items < p->threads ? items : p->threads);
+    size_t floats;
+    if (!vconv_mul_size(g->per_thread, (size_t)threads, &floats) ||
+        floats > SIZE_MAX / sizeof(float))
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: scratch size overflows size_t");
+    float *work = vconv_scratch(VCONV_SCRATCH_SHARED, floats * sizeof(float));
+    if (!work)
+        return vconv_error(VCONV_ERR_NO_MEMORY,
+                           "winograd: %zu bytes of scratch",
+                           floats * sizeof(float));
+
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        const int tid = omp_get_thread_num(), team = omp_get_num_threads();
+        float *strips = work + (size_t)tid * g->per_thread;
+        float *v = strips + g->strips_floats;
+        float *mbuf = v + g->v_floats;
+        float *band = mbuf + g->m_floats;
+        /* a contiguous range of items (group-major, then block, then
+           chunk) a thread: the input of a (group, block) is transformed
+           once per thread that meets it */
+        const long i0 = items * tid / team, i1 = items * (tid + 1) / team;
+        long cur = -1;
+        blk_rows br = {0, 0, 0, 0};
+        for (long it = i0; it < i1; it++) {
+            const long gb = it / g->nch;
+            const int gr = (int)(gb / g->nblk), b = (int)(gb % g->nblk);
+            const int ch = (int)(it % g->nch);
+            if (gb != cur) {
+                br.t0 = b * g->T;
+                br.t1 = vconv_min_i(br.t0 + g->T, g->ntiles);
+                br.r0 = br.t0 / g->tiles_x;
+                br.count = (br.t1 - 1) / g->tiles_x - br.r0 + 1;
+                if (p->layout == VCONV_NHWC)
+                    fill_strips(st, p, &br, gr, src, strips);
+                transform_input(st, p, &br, gr, src, strips, v);
+                cur = gb;
+            }
+            gemm_output(st, p, &br, gr, ch * g->ocb, v, mbuf, band, dst);
+        }
+    }
+    return VCONV_OK;
+}
+
+/* ------------------------------------------------------ the nine entries */
+
+#define WINO_ENTRY(VAR, M, ISA, ISANAME)                                       \
+    static double est_f##M##_##ISANAME(const vconv_problem *p, char *why,      \
+                                       size_t len)                             \
+    {                                                                          \
+        return wino_estimate(p, VAR, ISA, why, len);                           \
+    }                                                                          \
+    static vconv_status create_f##M##_##ISANAME(                               \
+        const vconv_problem *p, const float *w, const float *b, void **st)     \
+    {                                                                          \
+        return wino_create(p, VAR, ISA, w, b, st);                             \
+    }                                                                          \
+    const vconv_impl vconv_impl_winograd_f##M##x3_##ISANAME = {                \
+        .name = "winograd_f" #M "x3." #ISANAME,                                \
+        .algo = VCONV_ALGO_WINOGRAD,                                           \
+        .isa = ISA,                                                            \
+        .supports = wino_supports,                                             \
+        .estimate = est_f##M##_##ISANAME,                                      \
+        .create = create_f##M##_##ISANAME,                                     \
+        .run = wino_run,                                                       \
+        .destroy = wino_destroy,                                               \
+    };
+
+WINO_ENTRY(WINO_F2, 2, VCONV_ISA_SCALAR, scalar)
+WINO_ENTRY(WINO_F4, 4, VCONV_ISA_SCALAR, scalar)
+WINO_ENTRY(WINO_F6, 6, VCONV_ISA_SCALAR, scalar)
+#if VCONV_ARCH_X86_64
+WINO_ENTRY(WINO_F2, 2, VCONV_ISA_AVX2, avx2)
+WINO_ENTRY(WINO_F4, 4, VCONV_ISA_AVX2, avx2)
+WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX2, avx2)
+WINO_ENTRY(WINO_F2, 2, VCONV_ISA_AVX512, avx512)
+WINO_ENTRY(WINO_F4, 4, VCONV_ISA_AVX512, avx512)
+WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX512, avx512)
+#endif
