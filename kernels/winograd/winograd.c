@@ -74,7 +74,11 @@ static double documented_error(int v, int k)
 typedef struct {
     int var, m, alpha, a2;
     int tiles_y, tiles_x, ntiles;  /* tiles per image: tiles_y x tiles_x */
-    int mr, nr;
+    const vconv_sgemm_kernel *kern;
+    int mr, nr;                    /* the GEMM kernel's tile */
+    int cl, lanes;                 /* input transform: lanes = cl x mr (cl
+                                      input channels of mr tiles) */
+    int kpad;                      /* the GEMM's K: icg rounded up to cl */
     int T, nblk;                   /* tiles per block (multiple of mr) */
     int ocb, nch;                  /* oc per chunk (multiple of nr) */
     int wmax, nstrips, wb;         /* strip width, strips per block, band
@@ -92,21 +96,10 @@ static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
 static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
 
 /*
- * The GEMM kernel of an entry's ISA. (Tried and dropped: the AVX-512
- * entries taking AVX2's 6x16 kernel when the tiles are few, to pad less
- * of the 14-row panels: measured on the Zen 4 this was written on, 6x16
- * ran at ~0.6 of 14x32's rate inside the Winograd loops, and 14x32 won
- * even at 4 tiles.)
- */
-static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa)
-{
-    return vconv_sgemm_kernel_get(isa);
-}
-
-/*
  * Blocks from the L2 size (never from the thread count; and the output's
  * bits do not depend on them either: each output is the same sequence of
- * operations whatever the block):
+ * operations whatever the block and whatever the kernel's tile, see
+ * winograd-gemm-avx512.c):
  *   T:   the transformed input of a block, alpha^2 x T x icg floats, takes
  *        at most half of L2, and its GEMM output for one nr-wide oc panel
  *        (alpha^2 x T x nr) a quarter; but T is at least WINO_MIN_TILES
@@ -115,9 +108,14 @@ static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa)
  *   ocb: the GEMM output of a chunk, alpha^2 x T x ocb floats, a quarter
  *        of L2; cut further so that a problem has about 2 work items per
  *        core when its blocks are few (batch 1).
+ * The input transform's lanes: a kernel whose MR divides the ISA's vector
+ * of lanes (vl) takes cl = vl / MR input channels of MR tiles a vector
+ * (so 4 tiles still fill 16 lanes), K padded to a multiple of cl with
+ * zero channels; another (the sgemm kernels of scalar and AVX2, MR = 6)
+ * takes one channel of MR tiles.
  */
 static void geometry(const vconv_problem *p, int var,
-                     const vconv_sgemm_kernel *k, wino_geom *g)
+                     const vconv_sgemm_kernel *k, int vl, wino_geom *g)
 {
     const vconv_topology *topo = vconv_topology_get();
     const size_t l2 = topo->l2;
@@ -129,11 +127,15 @@ static void geometry(const vconv_problem *p, int var,
     g->tiles_y = vconv_div_up(p->oh, g->m);
     g->tiles_x = vconv_div_up(p->ow, g->m);
     g->ntiles = p->mb * g->tiles_y * g->tiles_x;
+    g->kern = k;
     g->mr = k->mr;
     g->nr = k->nr;
+    g->cl = k->mr <= vl && vl % k->mr == 0 ? vl / k->mr : 1;
+    g->lanes = g->cl * g->mr;
+    g->kpad = vconv_round_up(p->icg, g->cl);
 
     const size_t a2 = (size_t)g->a2;
-    size_t tv = l2 / 2 / (a2 * ((size_t)p->icg + 1) * sizeof(float));
+    size_t tv = l2 / 2 / (a2 * ((size_t)g->kpad + 1) * sizeof(float));
     size_t tm = l2 / 4 / (a2 * (size_t)g->nr * sizeof(float));
     size_t t = tv < tm ? tv : tm;
     /* but at least WINO_MIN_TILES: a block streams all of U (alpha^2 x
@@ -178,7 +180,7 @@ static void geometry(const vconv_problem *p, int var,
                            ? part((size_t)g->nstrips * g->strip_stride +
                                   WINO_STRIP_SLACK)
                            : 0;
-    g->vs_point = (size_t)p->icg * g->mr + WINO_PANEL_PAD;
+    g->vs_point = (size_t)g->kpad * g->mr + WINO_PANEL_PAD;
     g->vs_panel = a2 * g->vs_point;
     g->v_floats = part((size_t)(g->T / g->mr) * g->vs_panel);
     g->m_floats = part((size_t)g->T * a2 * g->ocb);
@@ -190,13 +192,62 @@ static void geometry(const vconv_problem *p, int var,
         g->strips_floats + g->v_floats + g->m_floats + g->band_floats;
 }
 
+/*
+ * The GEMM kernel of a problem: the ISA's Winograd kernels (AVX-512:
+ * 16 x 16, 8 x 32, 4 x 64, winograd-gemm-avx512.c) or else its sgemm
+ * kernel (kernels/gemm). Among the Winograd kernels, the one with the
+ * least estimated GEMM time: FMA vectors of the padded tile rows (a
+ * 16-row panel pads 4 or 9 tiles to 16; 4 rows pad them to 4 and 12),
+ * plus the transformed weights streamed once a tile panel (a 4-row
+ * panel reads U 4 times as often as a 16-row one: from L2 when U is
+ * small, from L3 when it is not, at the rates below).
+ */
+#define WINO_L2_BYTES_CYCLE 32.0 /* U from L2, bytes a cycle */
+#define WINO_L3_BYTES_CYCLE 8.0  /* U from L3 */
+
+static double gemm_cycles(const vconv_problem *p, const wino_geom *g)
+{
+    const double last = g->ntiles - (double)(g->nblk - 1) * g->T;
+    const double rows =
+        (double)(g->nblk - 1) * g->T + vconv_round_up((int)last, g->mr);
+    const double cols = vconv_round_up(p->ocg, 16);
+    const double fma = g->a2 * rows * cols / 16.0 * g->kpad * p->g;
+    const double panels = (double)(g->nblk - 1) * (g->T / g->mr) +
+                          vconv_div_up((int)last, g->mr);
+    const double ubytes = 4.0 * g->a2 * g->kpad *
+                          vconv_round_up(p->ocg, g->nr) * (double)p->g;
+    const double bw = ubytes > (double)vconv_topology_get()->l2
+                          ? WINO_L3_BYTES_CYCLE
+                          : WINO_L2_BYTES_CYCLE;
+    return fma + ubytes * panels / bw;
+}
+
+static const vconv_sgemm_kernel *pick_kernel(const vconv_problem *p, int var,
+                                             const wino_isa_ops *ops)
+{
+    if (!ops->gemm[0])
+        return vconv_sgemm_kernel_get(ops->isa);
+    const vconv_sgemm_kernel *best = NULL;
+    double best_c = INFINITY;
+
+    for (int i = 0; i < WINO_NGEMM && ops->gemm[i]; i++) {
+        wino_geom g;
+        geometry(p, var, ops->gemm[i], ops->vl, &g);
+        const double c = gemm_cycles(p, &g);
+        if (c < best_c) {
+            best_c = c;
+            best = ops->gemm[i];
+        }
+    }
+    return best;
+}
+
 /* ------------------------------------------------------------ entries */
 
 typedef struct {
     wino_geom geo;
     const wino_isa_ops *ops;
-    const vconv_sgemm_kernel *kern;
-    float *u;          /* [g][xi] packed B (roundup(ocg, nr) x icg) */
+    float *u;          /* [g][xi] packed B (roundup(ocg, nr) x kpad) */
     size_t u_point;    /* floats of one (g, xi) */
     float *bias;       /* [oc], zeros when the user gave none */
 } wino_state;
@@ -279,14 +330,15 @@ static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
                  e, k, WINO_BOUND_OUT);
         return INFINITY;
     }
-    const vconv_sgemm_kernel *kern = pick_kernel(isa);
+    const wino_isa_ops *ops = ops_of(isa);
+    const vconv_sgemm_kernel *kern = ops ? pick_kernel(p, var, ops) : NULL;
     if (!kern) {
-        snprintf(why, len, "no %s sgemm kernel in this build",
+        snprintf(why, len, "no %s winograd kernels in this build",
                  vconv_isa_name(isa));
         return INFINITY;
     }
     wino_geom g;
-    geometry(p, var, kern, &g);
+    geometry(p, var, kern, ops->vl, &g);
     const double eff = 0.88; /* the kernels at the K of these layers */
     const double tpan = vconv_div_up(g.ntiles, g.mr);
     const double opan = vconv_div_up(p->ocg, g.nr);
@@ -336,23 +388,22 @@ static vconv_status wino_create(const vconv_problem *p, int var,
         return vconv_error(VCONV_ERR_UNSUPPORTED,
                            "winograd: no %s transforms in this build",
                            vconv_isa_name(isa));
-    const vconv_sgemm_kernel *kern = pick_kernel(isa);
+    const vconv_sgemm_kernel *kern = pick_kernel(p, var, ops);
     if (!kern)
         return vconv_error(VCONV_ERR_UNSUPPORTED,
-                           "winograd: no %s sgemm kernel in this build",
+                           "winograd: no %s gemm kernel in this build",
                            vconv_isa_name(isa));
     wino_state *s = calloc(1, sizeof *s);
     if (!s)
         return vconv_error(VCONV_ERR_NO_MEMORY, "winograd: plan state");
-    geometry(p, var, kern, &s->geo);
+    geometry(p, var, kern, ops->vl, &s->geo);
     s->ops = ops;
-    s->kern = kern;
     const wino_geom *g = &s->geo;
-    const int a2 = g->a2, nr = g->nr;
+    const int a2 = g->a2, nr = g->nr, kpad = g->kpad;
     const int icg = p->icg, ocg = p->ocg;
 
     size_t up, total, bytes;
-    if (!vconv_mul_size((size_t)vconv_round_up(ocg, nr), (size_t)icg, &up) ||
+    if (!vconv_mul_size((size_t)vconv_round_up(ocg, nr), (size_t)kpad, &up) ||
         !vconv_mul_size(up, (size_t)a2 * (size_t)p->g, &total) ||
         !vconv_mul_size(total, sizeof(float), &bytes)) {
         free(s);
@@ -370,13 +421,15 @@ static vconv_status wino_create(const vconv_problem *p, int var,
                            "winograd: %zu bytes of transformed weights",
                            bytes);
     }
-    memset(s->u, 0, bytes); /* the padding columns of the last oc panel */
+    /* zeros: the padding columns of the last oc panel, the padding rows
+       (channels icg..kpad-1) */
+    memset(s->u, 0, bytes);
     for (int o = 0; o < p->oc; o++)
         s->bias[o] = bias ? bias[o] : 0.0f;
 
     /* U = G w G^T; point xi of (group gr, output channel o, input
        channel c) goes to the packed B of (gr, xi): panel o / nr, row c,
-       column o % nr. */
+       column o % nr (panels of kpad rows). */
     const long jobs = (long)p->g * ocg;
 #pragma omp parallel for num_threads(p->threads) schedule(static)
     for (long job = 0; job < jobs; job++) {
@@ -387,7 +440,7 @@ static vconv_status wino_create(const vconv_problem *p, int var,
                 var, w + (((size_t)gr * ocg + o) * icg + c) * 9, u);
             for (int xi = 0; xi < a2; xi++)
                 s->u[((size_t)gr * a2 + xi) * s->u_point +
-                     (size_t)(o / nr) * nr * icg + (size_t)c * nr + o % nr] =
+                     (size_t)(o / nr) * nr * kpad + (size_t)c * nr + o % nr] =
                     u[xi];
         }
     }
@@ -472,18 +525,23 @@ static const float *patch_of(const wino_geom *g, const blk_rows *br,
            (size_t)(t % g->tiles_x - txa) * g->m;
 }
 
-/* Step 2: the input transform of the block into V (A panels). Groups of
-   vl tiles anywhere in the panels, or, for the `aligned` ISAs, of whole
-   panels (vl / mr of them). NCHW input is read in place: a tile's patch
-   rows are rows of the image, and the columns and rows in the padding
-   are masked off (read as zeros); NHWC input from the strips. */
+/* Step 2: the input transform of the block into V (A panels of mr tile
+   rows, K = kpad). One call of the ISA's input transform a panel: lane
+   q mr + t is channel c cl + q of the panel's tile t at step c, so the
+   lanes of a step fill the panel's rows of cl consecutive channels
+   (lanes = cl mr floats, contiguous); channels past icg (the last step
+   when cl does not divide icg) are masked off (zeros). The panel's rows
+   past the block's last tile repeat it (finite, read by the GEMM
+   kernel, never stored). NCHW input is read in place: a tile's patch rows
+   are rows of the image, and the columns and rows in the padding are
+   masked off (read as zeros); NHWC input from the strips. */
 static void transform_input(const wino_state *st, const vconv_problem *p,
                             const blk_rows *br, int gr, const float *src,
                             const float *strips, float *v)
 {
     const wino_geom *g = &st->geo;
     const int mr = g->mr, vl = st->ops->vl, m = g->m, alpha = g->alpha;
-    const int group = st->ops->aligned ? vl / mr * mr : vl;
+    const int cl = g->cl, lanes = g->lanes;
     const int nt = br->t1 - br->t0;
     const wino_input_fn in = st->ops->input[g->var];
     const bool direct = p->layout == VCONV_NCHW;
@@ -491,20 +549,16 @@ static void transform_input(const wino_state *st, const vconv_problem *p,
     const ptrdiff_t cs = direct ? (ptrdiff_t)plane : g->alpha * g->wmax;
     const ptrdiff_t rs = direct ? p->iw : g->wmax;
     const int lw = alpha == 4 ? 4 : 8; /* columns a vector load reads */
-    const float *patch[16];
-    uint8_t mask[8 * 16];
-    /* every row of the last panel: the rows past the block's last tile
-       repeat it (finite, read by the GEMM kernel, never stored) */
-    const int ntp = vconv_round_up(nt, mr);
-    for (int t0 = 0; t0 < ntp; t0 += group) {
-        const int lanes = vconv_min_i(group, ntp - t0);
-        for (int l = 0; l < vl; l++) {
-            const int t =
-                br->t0 + vconv_min_i(t0 + (l < lanes ? l : 0), nt - 1);
+    const int nfull = p->icg / cl, rem = p->icg % cl;
+    const float *tp[16], *patch[16];
+    uint8_t tm[16][8], mask[8 * 16];
+    for (int t0 = 0; t0 < nt; t0 += mr) {
+        for (int i = 0; i < mr; i++) {
+            const int t = br->t0 + vconv_min_i(t0 + i, nt - 1);
             if (!direct) {
-                patch[l] = patch_of(g, br, strips, t);
+                tp[i] = patch_of(g, br, strips, t);
                 for (int r = 0; r < alpha; r++)
-                    mask[r * vl + l] = 0xff;
+                    tm[i][r] = 0xff;
                 continue;
             }
             const int tr = t / g->tiles_x, tx = t % g->tiles_x;
@@ -516,19 +570,45 @@ static void transform_input(const wino_state *st, const vconv_problem *p,
             const ptrdiff_t off =
                 (ptrdiff_t)(((size_t)n * p->ic + (size_t)gr * p->icg) * plane) +
                 (ptrdiff_t)y0 * p->iw + x0;
-            patch[l] = (const float *)((uintptr_t)src +
-                                       (uintptr_t)off * sizeof(float));
+            tp[i] = (const float *)((uintptr_t)src +
+                                    (uintptr_t)off * sizeof(float));
             unsigned cols = 0;
             for (int j = 0; j < lw; j++)
                 if (x0 + j >= 0 && x0 + j < p->iw)
                     cols |= 1u << j;
             for (int r = 0; r < alpha; r++)
-                mask[r * vl + l] =
+                tm[i][r] =
                     (uint8_t)(y0 + r >= 0 && y0 + r < p->ih ? cols : 0);
         }
-        in(patch, cs, rs, mask, lanes, p->icg, t0 % mr, mr,
-           v + (size_t)(t0 / mr) * g->vs_panel, (ptrdiff_t)g->vs_point,
-           (ptrdiff_t)g->vs_panel);
+        /* lane q mr + i: tile i, channel offset q; lanes past `lanes`
+           repeat lane 0 (computed, never stored) */
+        for (int l = 0; l < vl; l++) {
+            const int ll = l < lanes ? l : 0, q = ll / mr, i = ll % mr;
+            patch[l] = (const float *)((uintptr_t)tp[i] +
+                                       (uintptr_t)(q * cs) * sizeof(float));
+            for (int r = 0; r < alpha; r++)
+                mask[r * vl + l] = tm[i][r];
+        }
+        float *vp = v + (size_t)(t0 / mr) * g->vs_panel;
+        if (nfull > 0)
+            in(patch, cs * cl, rs, mask, lanes, nfull, vp,
+               (ptrdiff_t)g->vs_point);
+        if (rem > 0) {
+            /* the last step: channels nfull cl .. icg - 1, the lanes of
+               the missing ones read nothing (their channel-0 pointer,
+               masked off) */
+            for (int l = 0; l < vl; l++) {
+                const int ll = l < lanes ? l : 0, q = ll / mr, i = ll % mr;
+                const ptrdiff_t c0 = (ptrdiff_t)nfull * cl + (q < rem ? q : 0);
+                patch[l] = (const float *)((uintptr_t)tp[i] +
+                                           (uintptr_t)(c0 * cs) *
+                                               sizeof(float));
+                for (int r = 0; r < alpha; r++)
+                    mask[r * vl + l] = q < rem ? tm[i][r] : 0;
+            }
+            in(patch, cs * cl, rs, mask, lanes, 1,
+               vp + (size_t)nfull * lanes, (ptrdiff_t)g->vs_point);
+        }
     }
 }
 
@@ -591,23 +671,23 @@ static void gemm_output(const wino_state *st, const vconv_problem *p,
     const wino_geom *g = &st->geo;
     const int a2 = g->a2, mr = g->mr, nr = g->nr, m = g->m;
     const int nt = br->t1 - br->t0, noc = vconv_min_i(g->ocb, p->ocg - oc0);
-    const int icg = p->icg;
+    const int kpad = g->kpad;
     const size_t ldc = (size_t)a2 * g->ocb;
-    const vconv_sgemm_ukernel_fn uk = st->kern->ukernel;
+    const vconv_sgemm_ukernel_fn uk = g->kern->ukernel;
 
     /* M[tile][xi][oc] = V_xi U_xi: one call per (point, oc panel, tile
-       panel); the B panel (icg x nr of U, the larger of the two) stays in
-       L1 across the block's tile panels */
+       panel); the B panel (kpad x nr of U) stays in L1 across the
+       block's tile panels */
     for (int xi = 0; xi < a2; xi++) {
         const float *u = st->u + ((size_t)gr * a2 + xi) * st->u_point +
-                         (size_t)oc0 * icg;
+                         (size_t)oc0 * kpad;
         const float *a0 = v + (size_t)xi * g->vs_point;
         float *c0 = mbuf + (size_t)xi * g->ocb;
         for (int q = 0; q < noc; q += nr) {
             const int nn = vconv_min_i(nr, noc - q);
             for (int t = 0; t < nt; t += mr)
-                uk((size_t)vconv_min_i(mr, nt - t), (size_t)nn, (size_t)icg,
-                   a0 + (size_t)(t / mr) * g->vs_panel, u + (size_t)q * icg,
+                uk((size_t)vconv_min_i(mr, nt - t), (size_t)nn, (size_t)kpad,
+                   a0 + (size_t)(t / mr) * g->vs_panel, u + (size_t)q * kpad,
                    c0 + (size_t)t * ldc + q, ldc, 0, NULL, NULL);
         }
     }
