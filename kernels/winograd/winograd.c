@@ -90,7 +90,10 @@ typedef struct {
 
 static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
 
-#define WINO_MIN_TILES 28
+/* Blocks (geometry()): tiles a block at least, output channels a chunk
+   at most. */
+#define WINO_MIN_BLOCK 16
+#define WINO_MAX_OCB 256
 
 /* Floats of a scratch part, rounded to whole cache lines. */
 static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
@@ -99,15 +102,14 @@ static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
  * Blocks from the L2 size (never from the thread count; and the output's
  * bits do not depend on them either: each output is the same sequence of
  * operations whatever the block and whatever the kernel's tile, see
- * winograd-gemm-avx512.c):
- *   T:   the transformed input of a block, alpha^2 x T x icg floats, takes
- *        at most half of L2, and its GEMM output for one nr-wide oc panel
- *        (alpha^2 x T x nr) a quarter; but T is at least WINO_MIN_TILES
- *        (so with icg > ~128 V outgrows L2; each point's V_xi, T x icg,
- *        still fits: that is what the GEMM re-reads), rounded to mr;
- *   ocb: the GEMM output of a chunk, alpha^2 x T x ocb floats, a quarter
- *        of L2; cut further so that a problem has about 2 work items per
- *        core when its blocks are few (batch 1).
+ * winograd-gemm-avx512.c): a block's V (alpha^2 x T x kpad floats), a
+ * chunk's M (alpha^2 x T x ocb) and band (NCHW: m^2 T ocb) take half of
+ * L2, with ocb as large as that allows (all of ocg, up to
+ * WINO_MAX_OCB) and T the tiles that then fit (at least WINO_MIN_BLOCK:
+ * with icg ~256 V alone outgrows that; each point's V_xi, T x kpad,
+ * still stays in L2 for the GEMM), a multiple of mr; ocb is cut further
+ * so that a problem has about 2 work items per core when its blocks are
+ * few (batch 1).
  * The input transform's lanes: a kernel whose MR divides the ISA's vector
  * of lanes (vl) takes cl = vl / MR input channels of MR tiles a vector
  * (so 4 tiles still fill 16 lanes), K padded to a multiple of cl with
@@ -135,28 +137,30 @@ static void geometry(const vconv_problem *p, int var,
     g->kpad = vconv_round_up(p->icg, g->cl);
 
     const size_t a2 = (size_t)g->a2;
-    size_t tv = l2 / 2 / (a2 * ((size_t)g->kpad + 1) * sizeof(float));
-    size_t tm = l2 / 4 / (a2 * (size_t)g->nr * sizeof(float));
-    size_t t = tv < tm ? tv : tm;
-    /* but at least WINO_MIN_TILES: a block streams all of U (alpha^2 x
-       icg x ocg floats, from L3 when icg and ocg are large) for 2 T FLOPs
-       a float, and below ~28 tiles that traffic (> 0.07 bytes a FLOP)
-       starts to show next to the GEMM (alexnet's layers, batch 1) */
-    if (t < WINO_MIN_TILES)
-        t = WINO_MIN_TILES;
-    t = vconv_round_up((int)t, g->mr);
+    const size_t m2 = p->layout == VCONV_NCHW ? (size_t)g->m * g->m : 0;
+    const int ocg_pad = vconv_round_up(p->ocg, g->nr);
+    /* ocb: all the output channels of a group (up to WINO_MAX_OCB), so
+       that the output transform and the NCHW writer work on long runs of
+       channels a tile; fewer when even WINO_MIN_BLOCK tiles of V, M and
+       the band would not fit in half of L2 */
+    size_t ocb = (size_t)vconv_min_i(ocg_pad, WINO_MAX_OCB);
+    const size_t budget = l2 / 2 / sizeof(float);
+    const size_t tmin = (size_t)vconv_round_up(WINO_MIN_BLOCK, g->mr);
+    while (ocb > (size_t)g->nr &&
+           tmin * (a2 * ((size_t)g->kpad + ocb) + m2 * ocb) > budget)
+        ocb -= (size_t)g->nr;
+    /* T: as many tiles as fit that budget (at least WINO_MIN_BLOCK: a
+       block streams all of U, from L3 when it outgrows L2, for 2 T FLOPs
+       a float; the kernels prefetch it), a multiple of mr */
+    size_t t = budget / (a2 * ((size_t)g->kpad + ocb) + m2 * ocb);
+    t = t / (size_t)g->mr * (size_t)g->mr;
+    if (t < tmin)
+        t = tmin;
     if (t > (size_t)vconv_round_up(g->ntiles, g->mr))
         t = (size_t)vconv_round_up(g->ntiles, g->mr);
     g->T = (int)t;
     g->nblk = vconv_div_up(g->ntiles, g->T);
 
-    size_t ocb = l2 / 4 / (a2 * t * sizeof(float));
-    ocb = ocb / (size_t)g->nr * (size_t)g->nr;
-    if (ocb < (size_t)g->nr)
-        ocb = (size_t)g->nr;
-    const int ocg_pad = vconv_round_up(p->ocg, g->nr);
-    if (ocb > (size_t)ocg_pad)
-        ocb = (size_t)ocg_pad;
     /* about 2 work items per core in all */
     const long want = 2L * topo->cores;
     const long have = (long)p->g * g->nblk;
