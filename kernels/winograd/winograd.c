@@ -91,9 +91,10 @@ typedef struct {
 static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
 
 /* Blocks (geometry()): tiles a block at least, output channels a chunk
-   at most. */
+   at most, and at least when chunks are cut for threads. */
 #define WINO_MIN_BLOCK 16
 #define WINO_MAX_OCB 256
+#define WINO_MIN_OCB 64
 
 /* Floats of a scratch part, rounded to whole cache lines. */
 static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
@@ -161,12 +162,15 @@ static void geometry(const vconv_problem *p, int var,
     g->T = (int)t;
     g->nblk = vconv_div_up(g->ntiles, g->T);
 
-    /* about 2 work items per core in all */
+    /* about 2 work items per core in all, but chunks of at least
+       WINO_MIN_OCB channels: the output transform and the NCHW writer
+       have a fixed cost a tile and a chunk */
     const long want = 2L * topo->cores;
     const long have = (long)p->g * g->nblk;
     if (have < want) {
         int chunks = (int)((want + have - 1) / have);
         int cap = vconv_round_up(vconv_div_up(p->ocg, chunks), g->nr);
+        cap = vconv_max_i(cap, vconv_round_up(WINO_MIN_OCB, g->nr));
         if ((size_t)cap < ocb)
             ocb = (size_t)cap;
     }
