@@ -200,56 +200,6 @@ static void geometry(const vconv_problem *p, int var,
         g->strips_floats + g->v_floats + g->m_floats + g->band_floats;
 }
 
-/*
- * The GEMM kernel of a problem: the ISA's Winograd kernels (AVX-512:
- * 16 x 16, 8 x 32, 4 x 64, winograd-gemm-avx512.c) or else its sgemm
- * kernel (kernels/gemm). Among the Winograd kernels, the one with the
- * least estimated GEMM time: FMA vectors of the padded tile rows (a
- * 16-row panel pads 4 or 9 tiles to 16; 4 rows pad them to 4 and 12),
- * plus the transformed weights streamed once a tile panel (a 4-row
- * panel reads U 4 times as often as a 16-row one: from L2 when U is
- * small, from L3 when it is not, at the rates below).
- */
-#define WINO_L2_BYTES_CYCLE 32.0 /* U from L2, bytes a cycle */
-#define WINO_L3_BYTES_CYCLE 8.0  /* U from L3 */
-
-static double gemm_cycles(const vconv_problem *p, const wino_geom *g)
-{
-    const double last = g->ntiles - (double)(g->nblk - 1) * g->T;
-    const double rows =
-        (double)(g->nblk - 1) * g->T + vconv_round_up((int)last, g->mr);
-    const double cols = vconv_round_up(p->ocg, 16);
-    const double fma = g->a2 * rows * cols / 16.0 * g->kpad * p->g;
-    const double panels = (double)(g->nblk - 1) * (g->T / g->mr) +
-                          vconv_div_up((int)last, g->mr);
-    const double ubytes = 4.0 * g->a2 * g->kpad *
-                          vconv_round_up(p->ocg, g->nr) * (double)p->g;
-    const double bw = ubytes > (double)vconv_topology_get()->l2
-                          ? WINO_L3_BYTES_CYCLE
-                          : WINO_L2_BYTES_CYCLE;
-    return fma + ubytes * panels / bw;
-}
-
-static const vconv_sgemm_kernel *pick_kernel(const vconv_problem *p, int var,
-                                             const wino_isa_ops *ops)
-{
-    if (!ops->gemm[0])
-        return vconv_sgemm_kernel_get(ops->isa);
-    const vconv_sgemm_kernel *best = NULL;
-    double best_c = INFINITY;
-
-    for (int i = 0; i < WINO_NGEMM && ops->gemm[i]; i++) {
-        wino_geom g;
-        geometry(p, var, ops->gemm[i], ops->vl, &g);
-        const double c = gemm_cycles(p, &g);
-        if (c < best_c) {
-            best_c = c;
-            best = ops->gemm[i];
-        }
-    }
-    return best;
-}
-
 /* ------------------------------------------------------------ entries */
 
 typedef struct {
@@ -290,41 +240,104 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
 }
 
 /*
- * The heuristic: seconds at the ISA's nominal peak
- * (vconv_isa_nominal_gflops), the scale every family's estimate uses,
- * taken as the rate the GEMM kernel runs at:
- *   GEMM: 2 alpha^2 x tiles x oc x icg FLOPs, tiles and oc padded to the
- *         kernel's panels, over the kernel's efficiency (~0.88), plus a
- *         fixed cost a kernel call (what dominates when icg is 1..3);
- *   transforms: per (tile, input channel) and per (tile, output channel)
- *         a cost in FLOP-equivalents of that rate, measured on the Zen 4
- *         this was written on (input: 3.7 / 11.3 / 19 ns per tile and
- *         channel for F(2x2) / F(4x4) / F(6x6) against a GEMM at ~99
- *         GFLOP/s); NCHW output adds the writer's transposes;
- *   weights: U, alpha^2 x icg x ocg floats, read once a block, costs its
- *         bytes when it exceeds L2 (then it comes from L3);
+ * The heuristic: a model of the run's cycles on one core of the
+ * development machine (AMD EPYC Zen 4: one zmm or two ymm FMAs a cycle),
+ * fitted to the parts of the run timed apart (input transform, GEMM,
+ * output transform, NCHW writer; min of interleaved runs, AVX-512, batch
+ * 1 and 32, the 3x3 layers of bench/shapes), and turned into seconds at
+ * its clock (WINO_HZ: real time, the scale direct's and im2col's
+ * estimates use too):
+ *   GEMM:   the kernel's vector FMAs (tile rows padded to the kernel's
+ *           MR, columns to the vector, K = kpad) at one a cycle, plus a
+ *           kernel call's fixed cost and its C stores (what dominates
+ *           when icg is 1..3: the first layers), plus U's bytes when it
+ *           streams from L3 (once a block);
+ *   input:  a cost a step of vl lanes (16 tiles-channels) and a cost a
+ *           panel (its tiles' patch pointers and masks);
+ *   output: a cost a tile and 16 output channels;
+ *   writer: NCHW dst through the band (transposes), and dst / src from
+ *           memory when they outgrow L2;
  *   threads: the work items (group, block, chunk) are split among them.
- * So it picks by tiles (panel padding, partial tiles at the borders, the
- * per-tile transform costs), channels (the GEMM's share against the
- * transforms') and batch (more tiles, more items). The scalar transforms
- * are taken as 4x dearer against their GEMM than the vector ones.
+ * So it picks by tiles (panel padding, partial tiles at the borders),
+ * channels (the GEMM's share against the transforms': small K is all
+ * transforms and call overhead, and loses to direct) and batch. AVX2 runs
+ * the same vector FMA cycles (two ymm a cycle) with 8-lane transforms;
+ * the scalar code is taken as 8x dearer throughout.
  */
 typedef struct {
-    double in, out; /* FLOP-equivalents per (tile, ic) and (tile, oc) */
+    double in_step;  /* a step of the input transform, vl lanes */
+    double out_unit; /* the output transform of a tile, 16 channels */
 } wino_cost;
 
 static const wino_cost wino_costs[WINO_NVARIANTS] = {
-    {370.0, 110.0},   /* F(2x2) */
-    {1120.0, 310.0},  /* F(4x4) */
-    {1880.0, 760.0},  /* F(6x6) */
+    {200.0, 65.0},  /* F(2x2) */
+    {480.0, 200.0}, /* F(4x4) */
+    {820.0, 280.0}, /* F(6x6) */
 };
-#define WINO_CALL_COST 800.0 /* FLOP-equivalents a GEMM kernel call */
-#define WINO_NCHW_COST 26.0  /* FLOP-equivalents an NCHW output element */
-/* FLOP-equivalents a byte of U streamed from L3 (~20 GB/s against the
-   GEMM's ~99 GFLOP/s): at batch 1 the transformed weights of a large
-   layer (25 MB for alexnet's conv3 at F(6x6)) are read once a run for a
-   handful of tiles, and that, not the arithmetic, sets the time */
-#define WINO_U_BYTE_COST 5.0
+#define WINO_HZ 3.3e9         /* the development machine's clock */
+#define WINO_IN_PANEL 1000.0  /* input: a panel's pointers and masks */
+#define WINO_CALL 20.0        /* a GEMM kernel call */
+#define WINO_CSTORE 2.2       /* a vector of C stored (the kernel's tile) */
+#define WINO_BAND 0.5         /* NCHW writer: an output element */
+#define WINO_MEM 1.0          /* an element of dst (or 0.25 of src) past L2 */
+#define WINO_U_BYTES 36.0     /* bytes of U from L3 a cycle beside the FMAs */
+
+static double model_cycles(const vconv_problem *p, const wino_geom *g,
+                           vconv_isa isa, int vl)
+{
+    const double l2 = (double)vconv_topology_get()->l2;
+    const double last = g->ntiles - (double)(g->nblk - 1) * g->T;
+    const double panels = (double)(g->nblk - 1) * (g->T / g->mr) +
+                          vconv_div_up((int)last, g->mr);
+    const double rows = panels * g->mr;
+    const double cvec = vconv_div_up(p->ocg, 16);
+    const double opan = vconv_div_up(p->ocg, g->nr);
+    /* GEMM */
+    double gemm = g->a2 * rows * cvec * g->kpad;
+    const double calls = g->a2 * panels * opan;
+    gemm += calls * (WINO_CALL + WINO_CSTORE * g->mr * (double)g->nr / 16.0);
+    const double ubytes = 4.0 * g->a2 * g->kpad * opan * g->nr;
+    if (ubytes > l2)
+        gemm += ubytes * g->nblk / WINO_U_BYTES;
+    /* transforms */
+    const wino_cost *c = &wino_costs[g->var];
+    const double steps = (double)g->kpad / g->cl;
+    double tr = panels * (WINO_IN_PANEL + steps * c->in_step * vl / 16.0);
+    tr += (double)g->ntiles * cvec * c->out_unit;
+    double total = (gemm + tr) * p->g;
+    /* NCHW writer and memory */
+    const double dst = (double)vconv_dst_elems(p), src = vconv_src_elems(p);
+    if (p->layout == VCONV_NCHW)
+        total += WINO_BAND * dst;
+    if (4.0 * dst > l2)
+        total += WINO_MEM * dst;
+    if (4.0 * src > l2)
+        total += 0.25 * WINO_MEM * src;
+    if (isa == VCONV_ISA_SCALAR)
+        total *= 8.0;
+    return total;
+}
+
+/* The Winograd kernel with the least modelled time (an ISA without them:
+   its sgemm kernel). */
+static const vconv_sgemm_kernel *pick_kernel(const vconv_problem *p, int var,
+                                             const wino_isa_ops *ops)
+{
+    if (!ops->gemm[0])
+        return vconv_sgemm_kernel_get(ops->isa);
+    const vconv_sgemm_kernel *best = NULL;
+    double best_c = INFINITY;
+    for (int i = 0; i < WINO_NGEMM && ops->gemm[i]; i++) {
+        wino_geom g;
+        geometry(p, var, ops->gemm[i], ops->vl, &g);
+        const double c = model_cycles(p, &g, ops->isa, ops->vl);
+        if (c < best_c) {
+            best_c = c;
+            best = ops->gemm[i];
+        }
+    }
+    return best;
+}
 
 static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
                             char *why, size_t len)
@@ -347,25 +360,9 @@ static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
     }
     wino_geom g;
     geometry(p, var, kern, ops->vl, &g);
-    const double eff = 0.88; /* the kernels at the K of these layers */
-    const double tpan = vconv_div_up(g.ntiles, g.mr);
-    const double opan = vconv_div_up(p->ocg, g.nr);
-    double gemm = 2.0 * g.a2 * tpan * g.mr * opan * g.nr * (double)p->icg *
-                  p->g / eff;
-    gemm += WINO_CALL_COST * g.a2 * tpan * opan * p->g;
-    /* U is read once a block: from L3 when it exceeds L2 */
-    const double ubytes = 4.0 * g.a2 * p->icg * opan * g.nr * p->g;
-    if (ubytes > (double)vconv_topology_get()->l2)
-        gemm += WINO_U_BYTE_COST * ubytes * g.nblk;
-    double tr = (double)g.ntiles *
-                (p->ic * wino_costs[var].in + p->oc * wino_costs[var].out);
-    if (isa == VCONV_ISA_SCALAR)
-        tr *= 4.0;
-    if (p->layout == VCONV_NCHW)
-        tr += WINO_NCHW_COST * (double)vconv_dst_elems(p);
-    double items = (double)p->g * g.nblk * g.nch;
-    double par = items < p->threads ? items : p->threads;
-    return (gemm + tr) / (vconv_isa_nominal_gflops(isa) * 1e9 * par);
+    const double items = (double)p->g * g.nblk * g.nch;
+    const double par = items < p->threads ? items : p->threads;
+    return model_cycles(p, &g, isa, ops->vl) / (WINO_HZ * par);
 }
 
 void vconv_wino_weight_transform(int var, const float *w, float *u)
