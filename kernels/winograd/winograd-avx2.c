@@ -273,11 +273,17 @@ static void band_avx2(const float *band, ptrdiff_t band_row,
     }
 }
 
+/* The Winograd GEMM kernel (winograd-gemm-avx2.c): the 8 lanes of the
+   input transform are 4 tiles x 2 channels. */
+static const vconv_sgemm_kernel gemm_4x24 = {
+    "wino-4x24-avx2", VCONV_ISA_AVX2, 4, 24, vconv_wino_gemm_4x24__avx2,
+    NULL, NULL};
+
 const wino_isa_ops vconv_wino_ops_avx2 = {
     VCONV_ISA_AVX2,
     VL,
     1,
-    {NULL},
+    {&gemm_4x24, NULL},
     {input_f2, input_f4, input_f6},
     {output_f2, output_f4, output_f6},
     transpose_avx2,

@@ -144,7 +144,8 @@ static void geometry(const vconv_problem *p, int var,
        that the output transform and the NCHW writer work on long runs of
        channels a tile; fewer when even WINO_MIN_BLOCK tiles of V, M and
        the band would not fit in half of L2 */
-    size_t ocb = (size_t)vconv_min_i(ocg_pad, WINO_MAX_OCB);
+    size_t ocb = (size_t)vconv_max_i(
+        g->nr, vconv_min_i(ocg_pad, WINO_MAX_OCB) / g->nr * g->nr);
     const size_t budget = l2 / 2 / sizeof(float);
     const size_t tmin = (size_t)vconv_round_up(WINO_MIN_BLOCK, g->mr);
     while (ocb > (size_t)g->nr &&

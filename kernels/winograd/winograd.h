@@ -143,6 +143,10 @@ typedef struct {
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_scalar;
 #if VCONV_ARCH_X86_64
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_avx2;
+/* winograd-gemm-avx2.c */
+VCONV_INTERNAL void vconv_wino_gemm_4x24__avx2(
+    size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+    size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_avx512;
 /* winograd-gemm-avx512.c */
 VCONV_INTERNAL void vconv_wino_gemm_16x16__avx512(
