@@ -154,21 +154,20 @@ static void test_weight_transform(void)
 static bool is_nan(float x) { return x != x; }
 
 /*
- * The input transform of one group: `lanes` tiles, each with a random
- * patch and random masks (rows / columns off: zeros), nch channels, into
- * panels of mr rows starting at row0. Checks every (point, channel, lane)
- * value against B^T d B in double, and that the panels' other floats
- * (rows of other tiles, the padding) are untouched, except for what the
- * `aligned` ISAs are allowed to write (the next channel's row, the
- * padding).
+ * The input transform of `lanes` lanes, each with a random patch and
+ * random masks (rows / columns off: zeros), nch steps. Checks every
+ * (point, step, lane) value against B^T d B in double, and that nothing
+ * else was written, except what the `aligned` ISAs are allowed to write
+ * (the vl - lanes floats past a step's row: the next step's row, or the
+ * point's padding).
  */
 static void check_input(const isa_case *ic, int v, int lanes, int nch,
-                        int row0, int mr, bool masked, test_rng *r)
+                        bool masked, test_rng *r)
 {
     const wino_matrices *mx = vconv_wino_matrices(v);
     const int a = mx->alpha, vl = ic->ops->vl;
     const int a2 = a * a;
-    /* patches: lane l's alpha x (alpha + 2) window per channel, apart */
+    /* patches: lane l's alpha x (alpha + 2) window per step, apart */
     const int pw = a + 8, ph = a;
     const ptrdiff_t rs = pw, cs = (ptrdiff_t)ph * pw;
     float *src = malloc(sizeof(float) * (size_t)vl * nch * cs + 64);
@@ -195,18 +194,14 @@ static void check_input(const isa_case *ic, int v, int lanes, int nch,
                 mask[i * vl + l] = mask[i * vl + ll];
         }
     }
-    const int npan = (row0 + lanes + mr - 1) / mr;
-    const ptrdiff_t vs_point = (ptrdiff_t)nch * mr + WINO_PANEL_PAD;
-    const ptrdiff_t vs_panel = a2 * vs_point;
-    const size_t nv = (size_t)npan * vs_panel;
+    const ptrdiff_t vs_point = (ptrdiff_t)nch * lanes + WINO_PANEL_PAD;
+    const size_t nv = (size_t)a2 * vs_point;
     float *vbuf = malloc(nv * sizeof(float));
     for (size_t i = 0; i < nv; i++)
         vbuf[i] = NAN;
-    ic->ops->input[v](patch, cs, rs, mask, lanes, nch, row0, mr, vbuf,
-                      vs_point, vs_panel);
+    ic->ops->input[v](patch, cs, rs, mask, lanes, nch, vbuf, vs_point);
     int bad = 0;
     for (int l = 0; l < lanes && bad < 3; l++) {
-        const int t = row0 + l;
         for (int c = 0; c < nch; c++) {
             double d[8][8];
             for (int i = 0; i < a; i++)
@@ -224,45 +219,36 @@ static void check_input(const isa_case *ic, int v, int lanes, int nch,
                             want += x;
                             mag += fabs(x);
                         }
-                    float got = vbuf[(size_t)(t / mr) * vs_panel +
-                                     (size_t)(i * a + j) * vs_point +
-                                     (size_t)c * mr + t % mr];
+                    float got = vbuf[(size_t)(i * a + j) * vs_point +
+                                     (size_t)c * lanes + l];
                     if (!(fabs(got - want) <= 1e-6 * mag + 1e-30)) {
                         CHECK(0,
-                              "%s %s input transform, lanes %d row0 %d mr "
-                              "%d%s: lane %d channel %d point (%d,%d) = "
-                              "%.9g, B^T d B = %.9g",
+                              "%s %s input transform, lanes %d%s: lane %d "
+                              "step %d point (%d,%d) = %.9g, B^T d B = %.9g",
                               vconv_isa_name(ic->isa), var_name[v], lanes,
-                              row0, mr, masked ? " masked" : "", l, c, i, j,
-                              got, want);
+                              masked ? " masked" : "", l, c, i, j, got, want);
                         bad++;
                     }
                 }
         }
     }
-    /* nothing written outside the group's rows but what is allowed */
-    for (int pn = 0; pn < npan && !bad; pn++)
-        for (int xi = 0; xi < a2; xi++)
-            for (int c = 0; c < nch; c++)
-                for (int i = 0; i < mr; i++) {
-                    const int t = pn * mr + i;
-                    const bool mine = t >= row0 && t < row0 + lanes;
-                    const float x = vbuf[(size_t)pn * vs_panel +
-                                         (size_t)xi * vs_point +
-                                         (size_t)c * mr + i];
-                    /* AVX2 stores whole vectors (winograd-avx2.c): its
-                       spill may stay in the rows past `lanes` of the last
-                       panel; the others write their tiles' rows only */
-                    if (!mine && !is_nan(x) && ic->isa != VCONV_ISA_AVX2) {
-                        CHECK(0,
-                              "%s %s input transform wrote panel %d point %d "
-                              "channel %d row %d (not one of its tiles %d.."
-                              "%d)",
-                              vconv_isa_name(ic->isa), var_name[v], pn, xi, c,
-                              i, row0, row0 + lanes - 1);
-                        bad++;
-                    }
-                }
+    /* nothing written past the steps' rows but what is allowed: AVX2
+       stores whole vectors (winograd-avx2.c), the others write their
+       lanes only */
+    const ptrdiff_t used = (ptrdiff_t)nch * lanes;
+    const ptrdiff_t spill = ic->ops->aligned ? vl - lanes : 0;
+    for (int xi = 0; xi < a2 && !bad; xi++)
+        for (ptrdiff_t i = used; i < vs_point; i++) {
+            const float x = vbuf[(size_t)xi * vs_point + (size_t)i];
+            if (!is_nan(x) && i >= used + spill) {
+                CHECK(0,
+                      "%s %s input transform, lanes %d: wrote float %td of "
+                      "point %d's padding",
+                      vconv_isa_name(ic->isa), var_name[v], lanes,
+                      i - used, xi);
+                bad++;
+            }
+        }
     free(vbuf);
     free(src);
 }
@@ -273,23 +259,13 @@ static void test_input_transforms(const isa_case *ic, int n)
     for (int k = 0; k < n; k++) {
         const int vl = ic[k].ops->vl;
         for (int v = 0; v < WINO_NVARIANTS; v++) {
-            const int mrs[2] = {14, 6};
-            for (int q = 0; q < 2; q++) {
-                const int mr = mrs[q];
-                if (mr > vl && ic[k].ops->aligned)
-                    continue;
-                const int group =
-                    ic[k].ops->aligned ? vl / mr * mr : vl;
-                const int lanes_set[3] = {group, 1, group > 3 ? group - 3 : 1};
-                for (int li = 0; li < 3; li++) {
-                    const int row0s[2] = {0, ic[k].ops->aligned ? 0 : 5 % mr};
-                    for (int ri = 0; ri < 2; ri++) {
-                        const int row0 = row0s[ri];
-                        const int lanes = vconv_min_i(lanes_set[li], group);
-                        check_input(&ic[k], v, lanes, 3, row0, mr, false, &r);
-                        check_input(&ic[k], v, lanes, 2, row0, mr, true, &r);
-                    }
-                }
+            /* vl (the Winograd kernels' panels), 6 (the 6xN sgemm
+               kernels' rows), and odd counts */
+            const int lanes_set[4] = {vl, 6, 1, vl - 3};
+            for (int li = 0; li < 4; li++) {
+                const int lanes = vconv_min_i(lanes_set[li], vl);
+                check_input(&ic[k], v, lanes, 3, false, &r);
+                check_input(&ic[k], v, lanes, 2, true, &r);
             }
         }
     }

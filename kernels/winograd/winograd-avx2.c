@@ -7,13 +7,12 @@
  *   in-register transpose into alpha vectors of one column each (alpha 4:
  *   4 inserts + 8 shuffles; alpha 6 and 8: the 8 x 8 transpose, 24
  *   shuffles); B^T along the row; the alpha x alpha intermediate on the
- *   stack; B^T down each column; one whole-vector store per point and
- *   panel. AVX2 has no cheap masked store, so a store writes all 8 lanes
- *   at the panel row of the channel: the lanes past the panel's mr land
- *   in the next channel's row, which that channel overwrites (channels go
- *   in increasing order), or for the last channel in the panel's padding
- *   (WINO_PANEL_PAD). Lanes of a second panel in the group are shifted
- *   down first (one permute).
+ *   stack; B^T down each column; one whole-vector store per point.
+ *   AVX2 has no cheap masked store, so a store writes all 8 lanes at the
+ *   step's row: with fewer lanes (the 6 rows of the 6x16 sgemm kernel's
+ *   panels) the lanes past them land in the next step's row, which that
+ *   step overwrites (steps go in increasing order), or for the last step
+ *   in the point's padding (WINO_PANEL_PAD).
  * Output transform, 8 output channels a vector: alpha^2 loads of the
  *   GEMM's output row, A^T along the rows, A^T down the columns, bias,
  *   ReLU, one store per output pixel; a channel tail (noc % 8) uses
@@ -126,8 +125,8 @@ static inline void gather8(const float *const *p, ptrdiff_t off,
 #define DEFINE_INPUT(NAME, A_, GATHER, BT_1D)                                  \
     static inline void NAME##_body(                                            \
         const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,                 \
-        const uint8_t *mask, int nch, int mr, float *v, ptrdiff_t vs_point,    \
-        ptrdiff_t vs_panel, int nseg, const __m256i *shift, const int MASKED)  \
+        const uint8_t *mask, int nch, int lanes, float *v,                     \
+        ptrdiff_t vs_point, const int MASKED)                                  \
     {                                                                          \
         for (int c = 0; c < nch; c++) {                                        \
             __m256 t[A_][A_];                                                  \
@@ -143,41 +142,25 @@ static inline void gather8(const float *const *p, ptrdiff_t off,
                 for (int j = 0; j < A_; j++)                                   \
                     wx[j] = t[j][k];                                           \
                 BT_1D();                                                       \
-                for (int j = 0; j < A_; j++) {                                 \
-                    float *d = v + (j * A_ + k) * vs_point + c * mr;           \
-                    _mm256_storeu_ps(d, wy[j]);                                \
-                    for (int s = 1; s < nseg; s++)                             \
-                        _mm256_storeu_ps(                                      \
-                            d + s * vs_panel,                                  \
-                            _mm256_permutevar8x32_ps(wy[j], shift[s]));        \
-                }                                                              \
+                for (int j = 0; j < A_; j++)                                   \
+                    _mm256_storeu_ps(v + (j * A_ + k) * vs_point + c * lanes,  \
+                                     wy[j]);                                   \
             }                                                                  \
         }                                                                      \
     }                                                                          \
     static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
-                     const uint8_t *mask, int lanes, int nch, int row0,        \
-                     int mr, float *v, ptrdiff_t vs_point,                     \
-                     ptrdiff_t vs_panel)                                       \
+                     const uint8_t *mask, int lanes, int nch, float *v,        \
+                     ptrdiff_t vs_point)                                       \
     {                                                                          \
-        (void)row0; /* 0: groups are aligned to panels */                      \
-        const int nseg = (lanes + mr - 1) / mr;                                \
-        __m256i shift[VL];                                                     \
-        for (int s = 0; s < nseg; s++)                                         \
-            shift[s] = _mm256_min_epi32(                                       \
-                _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),    \
-                                 _mm256_set1_epi32(s * mr)),                   \
-                _mm256_set1_epi32(7));                                         \
         /* plain loads read 4 (alpha 4) or 8 floats a row: all must be in */ \
         const uint8_t full = A_ == 4 ? 0x0f : 0xff;                            \
         bool all = true;                                                       \
         for (int i = 0; i < A_ * VL; i++)                                      \
             all = all && (mask[i] & full) == full;                             \
         if (all)                                                               \
-            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, vs_panel,   \
-                        nseg, shift, 0);                                       \
+            NAME##_body(patch, cs, rs, mask, nch, lanes, v, vs_point, 0);      \
         else                                                                   \
-            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, vs_panel,   \
-                        nseg, shift, 1);                                       \
+            NAME##_body(patch, cs, rs, mask, nch, lanes, v, vs_point, 1);      \
     }
 
 #define DEFINE_OUTPUT(NAME, M_, A_, AT_1D)                                     \
@@ -290,10 +273,17 @@ static void band_avx2(const float *band, ptrdiff_t band_row,
     }
 }
 
+/* The Winograd GEMM kernel (winograd-gemm-avx2.c): the 8 lanes of the
+   input transform are 4 tiles x 2 channels. */
+static const vconv_sgemm_kernel gemm_4x24 = {
+    "wino-4x24-avx2", VCONV_ISA_AVX2, 4, 24, vconv_wino_gemm_4x24__avx2,
+    NULL, NULL};
+
 const wino_isa_ops vconv_wino_ops_avx2 = {
     VCONV_ISA_AVX2,
     VL,
     1,
+    {&gemm_4x24, NULL},
     {input_f2, input_f4, input_f6},
     {output_f2, output_f4, output_f6},
     transpose_avx2,

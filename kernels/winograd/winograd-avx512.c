@@ -112,19 +112,16 @@ static inline void gather8(const float *const *p, ptrdiff_t off,
 #define GATHER_6(p, off, mk, out, M) gather8(p, off, mk, out, 6, M)
 #define GATHER_8(p, off, mk, out, M) gather8(p, off, mk, out, 8, M)
 
-/* V = B^T d B for 16 tiles a vector, every channel; one masked store a
-   point for each panel the group's lanes reach (a group starts anywhere
-   in a panel: 16 lanes cover 2 panels of 14 or 3 to 4 of 6). A group
-   whose masks are all full (inside the image) takes plain loads. */
+/* V = B^T d B for 16 lanes a vector, every step; one store a point (a
+   whole aligned vector when lanes = 16, masked otherwise). A group whose
+   masks are all full (inside the image) takes plain loads. */
 #define DEFINE_INPUT(NAME, A_, GATHER, BT_1D)                                  \
     static inline void NAME##_body(                                            \
         const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,                 \
-        const uint8_t *mask, int nch, int mr, float *v, ptrdiff_t vs_point,    \
-        int nseg, const __mmask16 *mk, const ptrdiff_t *off,                   \
-        const int MASKED)                                                      \
+        const uint8_t *mask, int nch, float *v, ptrdiff_t vs_point,            \
+        int lanes, const int MASKED, const int FULL)                           \
     {                                                                          \
-        const __mmask16 mk0 = mk[0];                                           \
-        const ptrdiff_t off0 = off[0];                                         \
+        const __mmask16 mk = lanes_mask(lanes);                                \
         for (int c = 0; c < nch; c++) {                                        \
             __m512 t[A_][A_];                                                  \
             for (int r = 0; r < A_; r++) {                                     \
@@ -134,55 +131,99 @@ static inline void gather8(const float *const *p, ptrdiff_t off,
                 for (int k = 0; k < A_; k++)                                   \
                     t[r][k] = wy[k];                                           \
             }                                                                  \
+            float *vc = v + (ptrdiff_t)c * (FULL ? VL : lanes);                \
             for (int k = 0; k < A_; k++) {                                     \
                 __m512 wx[A_], wy[A_];                                         \
                 for (int j = 0; j < A_; j++)                                   \
                     wx[j] = t[j][k];                                           \
                 BT_1D();                                                       \
                 for (int j = 0; j < A_; j++) {                                 \
-                    float *d = v + (j * A_ + k) * vs_point + c * mr;           \
-                    _mm512_mask_storeu_ps(d + off0, mk0, wy[j]);               \
-                    for (int s = 1; s < nseg; s++)                             \
-                        _mm512_mask_storeu_ps(d + off[s], mk[s], wy[j]);       \
+                    float *d = vc + (j * A_ + k) * vs_point;                   \
+                    if (FULL)                                                  \
+                        _mm512_storeu_ps(d, wy[j]);                            \
+                    else                                                       \
+                        _mm512_mask_storeu_ps(d, mk, wy[j]);                   \
                 }                                                              \
             }                                                                  \
         }                                                                      \
     }                                                                          \
     static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
-                     const uint8_t *mask, int lanes, int nch, int row0,        \
-                     int mr, float *v, ptrdiff_t vs_point,                     \
-                     ptrdiff_t vs_panel)                                       \
+                     const uint8_t *mask, int lanes, int nch, float *v,        \
+                     ptrdiff_t vs_point)                                       \
     {                                                                          \
-        const int nseg = (row0 + lanes + mr - 1) / mr;                         \
-        __mmask16 mk[VL];                                                      \
-        ptrdiff_t off[VL];                                                     \
-        for (int s = 0; s < nseg; s++) {                                       \
-            const int lo = vconv_max_i(0, s * mr - row0);                      \
-            const int hi = vconv_min_i(lanes, (s + 1) * mr - row0);            \
-            mk[s] = (__mmask16)(lanes_mask(hi) & ~lanes_mask(lo));             \
-            off[s] = s * vs_panel + row0 - s * mr;                             \
-        }                                                                      \
         /* plain loads read 4 (alpha 4) or 8 floats a row: all must be in */ \
         const uint8_t full = A_ == 4 ? 0x0f : 0xff;                            \
         bool all = true;                                                       \
         for (int i = 0; i < A_ * VL; i++)                                      \
             all = all && (mask[i] & full) == full;                             \
-        if (all)                                                               \
-            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, nseg, mk,   \
-                        off, 0);                                               \
+        if (lanes == VL && all)                                                \
+            NAME##_body(patch, cs, rs, mask, nch, v, vs_point, lanes, 0, 1);   \
+        else if (lanes == VL)                                                  \
+            NAME##_body(patch, cs, rs, mask, nch, v, vs_point, lanes, 1, 1);   \
         else                                                                   \
-            NAME##_body(patch, cs, rs, mask, nch, mr, v, vs_point, nseg, mk,   \
-                        off, 1);                                               \
+            NAME##_body(patch, cs, rs, mask, nch, v, vs_point, lanes, 1, 0);   \
     }
 
-/* Y = A^T M A + bias, ReLU, 16 output channels a vector. */
+/* Y = A^T M A + bias, ReLU, 16 output channels a vector. A whole tile
+   (mi = mj = m) of whole vectors takes a fully unrolled body with plain
+   loads and stores (the points a pointer increment apart): measured 50
+   -> 39 (F(2x2)) and 189 -> 160 (F(4x4)) cycles a tile and vector; a
+   tile cut by the border, a channel tail, and F(6x6) (whose 48
+   intermediate vectors spill either way, and ran slower unrolled: 370
+   -> 450) the masked loop. */
 #define DEFINE_OUTPUT(NAME, M_, A_, AT_1D)                                     \
+    static inline __attribute__((always_inline)) void NAME##_full(             \
+        const float *mt, ptrdiff_t ms_point, __m512 b, float *y,               \
+        ptrdiff_t ys_row, ptrdiff_t ys_col, const int RELU)                    \
+    {                                                                          \
+        const __m512 zero = _mm512_setzero_ps();                               \
+        __m512 z[A_][M_];                                                      \
+        _Pragma("GCC unroll 8") for (int j = 0; j < A_; j++)                   \
+        {                                                                      \
+            __m512 wx[A_], wy[M_];                                             \
+            _Pragma("GCC unroll 8") for (int q = 0; q < A_; q++)               \
+            {                                                                  \
+                wx[q] = _mm512_loadu_ps(mt);                                   \
+                mt += ms_point;                                                \
+            }                                                                  \
+            AT_1D();                                                           \
+            _Pragma("GCC unroll 8") for (int q = 0; q < M_; q++)               \
+                z[j][q] = wy[q];                                               \
+        }                                                                      \
+        _Pragma("GCC unroll 8") for (int q = 0; q < M_; q++)                   \
+        {                                                                      \
+            __m512 wx[A_], wy[M_];                                             \
+            _Pragma("GCC unroll 8") for (int j = 0; j < A_; j++)               \
+                wx[j] = z[j][q];                                               \
+            AT_1D();                                                           \
+            float *yq = y + q * ys_col;                                        \
+            _Pragma("GCC unroll 8") for (int i = 0; i < M_; i++)               \
+            {                                                                  \
+                __m512 r = _mm512_add_ps(wy[i], b);                            \
+                if (RELU) /* max(0, r): a NaN r is returned as is */           \
+                    r = _mm512_max_ps(zero, r);                                \
+                _mm512_storeu_ps(yq, r);                                       \
+                yq += ys_row;                                                  \
+            }                                                                  \
+        }                                                                      \
+    }                                                                          \
     static void NAME(const float *mt, ptrdiff_t ms_point, int noc,             \
                      const float *bias, int relu, float *y, ptrdiff_t ys_row,  \
                      ptrdiff_t ys_col, int mi, int mj)                         \
     {                                                                          \
         const __m512 zero = _mm512_setzero_ps();                               \
-        for (int o = 0; o < noc; o += VL) {                                    \
+        int o = 0;                                                             \
+        if (M_ <= 4 && mi == M_ && mj == M_) {                                 \
+            if (relu)                                                          \
+                for (; o + VL <= noc; o += VL)                                 \
+                    NAME##_full(mt + o, ms_point, _mm512_loadu_ps(bias + o),   \
+                                y + o, ys_row, ys_col, 1);                     \
+            else                                                               \
+                for (; o + VL <= noc; o += VL)                                 \
+                    NAME##_full(mt + o, ms_point, _mm512_loadu_ps(bias + o),   \
+                                y + o, ys_row, ys_col, 0);                     \
+        }                                                                      \
+        for (; o < noc; o += VL) {                                             \
             const __mmask16 k = lanes_mask(noc - o);                           \
             __m512 z[A_][M_];                                                  \
             for (int j = 0; j < A_; j++) {                                     \
@@ -293,13 +334,25 @@ static void band_avx512(const float *band, ptrdiff_t band_row,
     }
 }
 
-/* Groups of whole panels (14 or 2 x 6 lanes): one masked store a point
-   and panel; groups straddling panels need two or more, and the V stores
-   are what the input transform waits on. */
+/* The Winograd GEMM kernels (winograd-gemm-avx512.c): 16 lanes of the
+   input transform are 16 tiles, 8 tiles x 2 channels or 4 tiles x 4
+   channels. */
+static const vconv_sgemm_kernel gemm_16x16 = {
+    "wino-16x16-avx512", VCONV_ISA_AVX512, 16, 16,
+    vconv_wino_gemm_16x16__avx512, NULL, NULL};
+static const vconv_sgemm_kernel gemm_8x32 = {
+    "wino-8x32-avx512", VCONV_ISA_AVX512, 8, 32,
+    vconv_wino_gemm_8x32__avx512, NULL, NULL};
+static const vconv_sgemm_kernel gemm_4x64 = {
+    "wino-4x64-avx512", VCONV_ISA_AVX512, 4, 64,
+    vconv_wino_gemm_4x64__avx512, NULL, NULL};
+
+/* Masked stores: nothing written past `lanes`. */
 const wino_isa_ops vconv_wino_ops_avx512 = {
     VCONV_ISA_AVX512,
     VL,
-    1,
+    0,
+    {&gemm_16x16, &gemm_8x32, &gemm_4x64, NULL},
     {input_f2, input_f4, input_f6},
     {output_f2, output_f4, output_f6},
     transpose_avx512,

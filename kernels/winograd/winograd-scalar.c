@@ -30,13 +30,11 @@
 
 #define DEFINE_INPUT(NAME, A_, BT_1D)                                          \
     static void NAME(const float *const *patch, ptrdiff_t cs, ptrdiff_t rs,    \
-                     const uint8_t *mask, int lanes, int nch, int row0,        \
-                     int mr, float *v, ptrdiff_t vs_point,                     \
-                     ptrdiff_t vs_panel)                                       \
+                     const uint8_t *mask, int lanes, int nch, float *v,        \
+                     ptrdiff_t vs_point)                                       \
     {                                                                          \
         for (int l = 0; l < lanes; l++) {                                      \
-            const int tl = row0 + l;                                           \
-            float *vo = v + (tl / mr) * vs_panel + tl % mr;                    \
+            float *vo = v + l;                                                 \
             for (int c = 0; c < nch; c++) {                                    \
                 float t[A_][A_], wx[A_], wy[A_];                               \
                 for (int r = 0; r < A_; r++) {                                 \
@@ -54,7 +52,7 @@
                         wx[j] = t[j][k];                                       \
                     BT_1D();                                                   \
                     for (int j = 0; j < A_; j++)                               \
-                        vo[(j * A_ + k) * vs_point + c * mr] = wy[j];          \
+                        vo[(j * A_ + k) * vs_point + c * lanes] = wy[j];       \
                 }                                                              \
             }                                                                  \
         }                                                                      \
@@ -119,6 +117,7 @@ const wino_isa_ops vconv_wino_ops_scalar = {
     VCONV_ISA_SCALAR,
     VL,
     0,
+    {NULL},
     {input_f2, input_f4, input_f6},
     {output_f2, output_f4, output_f6},
     transpose_scalar,

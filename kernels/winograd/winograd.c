@@ -74,7 +74,11 @@ static double documented_error(int v, int k)
 typedef struct {
     int var, m, alpha, a2;
     int tiles_y, tiles_x, ntiles;  /* tiles per image: tiles_y x tiles_x */
-    int mr, nr;
+    const vconv_sgemm_kernel *kern;
+    int mr, nr;                    /* the GEMM kernel's tile */
+    int cl, lanes;                 /* input transform: lanes = cl x mr (cl
+                                      input channels of mr tiles) */
+    int kpad;                      /* the GEMM's K: icg rounded up to cl */
     int T, nblk;                   /* tiles per block (multiple of mr) */
     int ocb, nch;                  /* oc per chunk (multiple of nr) */
     int wmax, nstrips, wb;         /* strip width, strips per block, band
@@ -86,38 +90,35 @@ typedef struct {
 
 static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
 
-#define WINO_MIN_TILES 28
+/* Blocks (geometry()): tiles a block at least, output channels a chunk
+   at most, and at least when chunks are cut for threads. */
+#define WINO_MIN_BLOCK 16
+#define WINO_MAX_OCB 256
+#define WINO_MIN_OCB 64
 
 /* Floats of a scratch part, rounded to whole cache lines. */
 static size_t part(size_t floats) { return (floats + 15) / 16 * 16; }
 
 /*
- * The GEMM kernel of an entry's ISA. (Tried and dropped: the AVX-512
- * entries taking AVX2's 6x16 kernel when the tiles are few, to pad less
- * of the 14-row panels: measured on the Zen 4 this was written on, 6x16
- * ran at ~0.6 of 14x32's rate inside the Winograd loops, and 14x32 won
- * even at 4 tiles.)
- */
-static const vconv_sgemm_kernel *pick_kernel(vconv_isa isa)
-{
-    return vconv_sgemm_kernel_get(isa);
-}
-
-/*
  * Blocks from the L2 size (never from the thread count; and the output's
  * bits do not depend on them either: each output is the same sequence of
- * operations whatever the block):
- *   T:   the transformed input of a block, alpha^2 x T x icg floats, takes
- *        at most half of L2, and its GEMM output for one nr-wide oc panel
- *        (alpha^2 x T x nr) a quarter; but T is at least WINO_MIN_TILES
- *        (so with icg > ~128 V outgrows L2; each point's V_xi, T x icg,
- *        still fits: that is what the GEMM re-reads), rounded to mr;
- *   ocb: the GEMM output of a chunk, alpha^2 x T x ocb floats, a quarter
- *        of L2; cut further so that a problem has about 2 work items per
- *        core when its blocks are few (batch 1).
+ * operations whatever the block and whatever the kernel's tile, see
+ * winograd-gemm-avx512.c): a block's V (alpha^2 x T x kpad floats), a
+ * chunk's M (alpha^2 x T x ocb) and band (NCHW: m^2 T ocb) take half of
+ * L2, with ocb as large as that allows (all of ocg, up to
+ * WINO_MAX_OCB) and T the tiles that then fit (at least WINO_MIN_BLOCK:
+ * with icg ~256 V alone outgrows that; each point's V_xi, T x kpad,
+ * still stays in L2 for the GEMM), a multiple of mr; ocb is cut further
+ * so that a problem has about 2 work items per core when its blocks are
+ * few (batch 1).
+ * The input transform's lanes: a kernel whose MR divides the ISA's vector
+ * of lanes (vl) takes cl = vl / MR input channels of MR tiles a vector
+ * (so 4 tiles still fill 16 lanes), K padded to a multiple of cl with
+ * zero channels; another (the sgemm kernels of scalar and AVX2, MR = 6)
+ * takes one channel of MR tiles.
  */
 static void geometry(const vconv_problem *p, int var,
-                     const vconv_sgemm_kernel *k, wino_geom *g)
+                     const vconv_sgemm_kernel *k, int vl, wino_geom *g)
 {
     const vconv_topology *topo = vconv_topology_get();
     const size_t l2 = topo->l2;
@@ -129,38 +130,48 @@ static void geometry(const vconv_problem *p, int var,
     g->tiles_y = vconv_div_up(p->oh, g->m);
     g->tiles_x = vconv_div_up(p->ow, g->m);
     g->ntiles = p->mb * g->tiles_y * g->tiles_x;
+    g->kern = k;
     g->mr = k->mr;
     g->nr = k->nr;
+    g->cl = k->mr <= vl && vl % k->mr == 0 ? vl / k->mr : 1;
+    g->lanes = g->cl * g->mr;
+    g->kpad = vconv_round_up(p->icg, g->cl);
 
     const size_t a2 = (size_t)g->a2;
-    size_t tv = l2 / 2 / (a2 * ((size_t)p->icg + 1) * sizeof(float));
-    size_t tm = l2 / 4 / (a2 * (size_t)g->nr * sizeof(float));
-    size_t t = tv < tm ? tv : tm;
-    /* but at least WINO_MIN_TILES: a block streams all of U (alpha^2 x
-       icg x ocg floats, from L3 when icg and ocg are large) for 2 T FLOPs
-       a float, and below ~28 tiles that traffic (> 0.07 bytes a FLOP)
-       starts to show next to the GEMM (alexnet's layers, batch 1) */
-    if (t < WINO_MIN_TILES)
-        t = WINO_MIN_TILES;
-    t = vconv_round_up((int)t, g->mr);
+    const size_t m2 = p->layout == VCONV_NCHW ? (size_t)g->m * g->m : 0;
+    const int ocg_pad = vconv_round_up(p->ocg, g->nr);
+    /* ocb: all the output channels of a group (up to WINO_MAX_OCB), so
+       that the output transform and the NCHW writer work on long runs of
+       channels a tile; fewer when even WINO_MIN_BLOCK tiles of V, M and
+       the band would not fit in half of L2 */
+    size_t ocb = (size_t)vconv_max_i(
+        g->nr, vconv_min_i(ocg_pad, WINO_MAX_OCB) / g->nr * g->nr);
+    const size_t budget = l2 / 2 / sizeof(float);
+    const size_t tmin = (size_t)vconv_round_up(WINO_MIN_BLOCK, g->mr);
+    while (ocb > (size_t)g->nr &&
+           tmin * (a2 * ((size_t)g->kpad + ocb) + m2 * ocb) > budget)
+        ocb -= (size_t)g->nr;
+    /* T: as many tiles as fit that budget (at least WINO_MIN_BLOCK: a
+       block streams all of U, from L3 when it outgrows L2, for 2 T FLOPs
+       a float; the kernels prefetch it), a multiple of mr */
+    size_t t = budget / (a2 * ((size_t)g->kpad + ocb) + m2 * ocb);
+    t = t / (size_t)g->mr * (size_t)g->mr;
+    if (t < tmin)
+        t = tmin;
     if (t > (size_t)vconv_round_up(g->ntiles, g->mr))
         t = (size_t)vconv_round_up(g->ntiles, g->mr);
     g->T = (int)t;
     g->nblk = vconv_div_up(g->ntiles, g->T);
 
-    size_t ocb = l2 / 4 / (a2 * t * sizeof(float));
-    ocb = ocb / (size_t)g->nr * (size_t)g->nr;
-    if (ocb < (size_t)g->nr)
-        ocb = (size_t)g->nr;
-    const int ocg_pad = vconv_round_up(p->ocg, g->nr);
-    if (ocb > (size_t)ocg_pad)
-        ocb = (size_t)ocg_pad;
-    /* about 2 work items per core in all */
+    /* about 2 work items per core in all, but chunks of at least
+       WINO_MIN_OCB channels: the output transform and the NCHW writer
+       have a fixed cost a tile and a chunk */
     const long want = 2L * topo->cores;
     const long have = (long)p->g * g->nblk;
     if (have < want) {
         int chunks = (int)((want + have - 1) / have);
         int cap = vconv_round_up(vconv_div_up(p->ocg, chunks), g->nr);
+        cap = vconv_max_i(cap, vconv_round_up(WINO_MIN_OCB, g->nr));
         if ((size_t)cap < ocb)
             ocb = (size_t)cap;
     }
@@ -178,7 +189,7 @@ static void geometry(const vconv_problem *p, int var,
                            ? part((size_t)g->nstrips * g->strip_stride +
                                   WINO_STRIP_SLACK)
                            : 0;
-    g->vs_point = (size_t)p->icg * g->mr + WINO_PANEL_PAD;
+    g->vs_point = (size_t)g->kpad * g->mr + WINO_PANEL_PAD;
     g->vs_panel = a2 * g->vs_point;
     g->v_floats = part((size_t)(g->T / g->mr) * g->vs_panel);
     g->m_floats = part((size_t)g->T * a2 * g->ocb);
@@ -195,8 +206,7 @@ static void geometry(const vconv_problem *p, int var,
 typedef struct {
     wino_geom geo;
     const wino_isa_ops *ops;
-    const vconv_sgemm_kernel *kern;
-    float *u;          /* [g][xi] packed B (roundup(ocg, nr) x icg) */
+    float *u;          /* [g][xi] packed B (roundup(ocg, nr) x kpad) */
     size_t u_point;    /* floats of one (g, xi) */
     float *bias;       /* [oc], zeros when the user gave none */
 } wino_state;
@@ -231,41 +241,104 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
 }
 
 /*
- * The heuristic: seconds at the ISA's nominal peak
- * (vconv_isa_nominal_gflops), the scale every family's estimate uses,
- * taken as the rate the GEMM kernel runs at:
- *   GEMM: 2 alpha^2 x tiles x oc x icg FLOPs, tiles and oc padded to the
- *         kernel's panels, over the kernel's efficiency (~0.88), plus a
- *         fixed cost a kernel call (what dominates when icg is 1..3);
- *   transforms: per (tile, input channel) and per (tile, output channel)
- *         a cost in FLOP-equivalents of that rate, measured on the Zen 4
- *         this was written on (input: 3.7 / 11.3 / 19 ns per tile and
- *         channel for F(2x2) / F(4x4) / F(6x6) against a GEMM at ~99
- *         GFLOP/s); NCHW output adds the writer's transposes;
- *   weights: U, alpha^2 x icg x ocg floats, read once a block, costs its
- *         bytes when it exceeds L2 (then it comes from L3);
+ * The heuristic: a model of the run's cycles on one core of the
+ * development machine (AMD EPYC Zen 4: one zmm or two ymm FMAs a cycle),
+ * fitted to the parts of the run timed apart (input transform, GEMM,
+ * output transform, NCHW writer; min of interleaved runs, AVX-512, batch
+ * 1 and 32, the 3x3 layers of bench/shapes), and turned into seconds at
+ * its clock (WINO_HZ: real time, the scale direct's and im2col's
+ * estimates use too):
+ *   GEMM:   the kernel's vector FMAs (tile rows padded to the kernel's
+ *           MR, columns to the vector, K = kpad) at one a cycle, plus a
+ *           kernel call's fixed cost and its C stores (what dominates
+ *           when icg is 1..3: the first layers), plus U's bytes when it
+ *           streams from L3 (once a block);
+ *   input:  a cost a step of vl lanes (16 tiles-channels) and a cost a
+ *           panel (its tiles' patch pointers and masks);
+ *   output: a cost a tile and 16 output channels;
+ *   writer: NCHW dst through the band (transposes), and dst / src from
+ *           memory when they outgrow L2;
  *   threads: the work items (group, block, chunk) are split among them.
- * So it picks by tiles (panel padding, partial tiles at the borders, the
- * per-tile transform costs), channels (the GEMM's share against the
- * transforms') and batch (more tiles, more items). The scalar transforms
- * are taken as 4x dearer against their GEMM than the vector ones.
+ * So it picks by tiles (panel padding, partial tiles at the borders),
+ * channels (the GEMM's share against the transforms': small K is all
+ * transforms and call overhead, and loses to direct) and batch. AVX2 runs
+ * the same vector FMA cycles (two ymm a cycle) with 8-lane transforms;
+ * the scalar code is taken as 8x dearer throughout.
  */
 typedef struct {
-    double in, out; /* FLOP-equivalents per (tile, ic) and (tile, oc) */
+    double in_step;  /* a step of the input transform, vl lanes */
+    double out_unit; /* the output transform of a tile, 16 channels */
 } wino_cost;
 
 static const wino_cost wino_costs[WINO_NVARIANTS] = {
-    {370.0, 110.0},   /* F(2x2) */
-    {1120.0, 310.0},  /* F(4x4) */
-    {1880.0, 760.0},  /* F(6x6) */
+    {200.0, 65.0},  /* F(2x2) */
+    {480.0, 200.0}, /* F(4x4) */
+    {820.0, 280.0}, /* F(6x6) */
 };
-#define WINO_CALL_COST 800.0 /* FLOP-equivalents a GEMM kernel call */
-#define WINO_NCHW_COST 26.0  /* FLOP-equivalents an NCHW output element */
-/* FLOP-equivalents a byte of U streamed from L3 (~20 GB/s against the
-   GEMM's ~99 GFLOP/s): at batch 1 the transformed weights of a large
-   layer (25 MB for alexnet's conv3 at F(6x6)) are read once a run for a
-   handful of tiles, and that, not the arithmetic, sets the time */
-#define WINO_U_BYTE_COST 5.0
+#define WINO_HZ 3.3e9         /* the development machine's clock */
+#define WINO_IN_PANEL 1000.0  /* input: a panel's pointers and masks */
+#define WINO_CALL 20.0        /* a GEMM kernel call */
+#define WINO_CSTORE 2.2       /* a vector of C stored (the kernel's tile) */
+#define WINO_BAND 0.5         /* NCHW writer: an output element */
+#define WINO_MEM 1.0          /* an element of dst (or 0.25 of src) past L2 */
+#define WINO_U_BYTES 36.0     /* bytes of U from L3 a cycle beside the FMAs */
+
+static double model_cycles(const vconv_problem *p, const wino_geom *g,
+                           vconv_isa isa, int vl)
+{
+    const double l2 = (double)vconv_topology_get()->l2;
+    const double last = g->ntiles - (double)(g->nblk - 1) * g->T;
+    const double panels = (double)(g->nblk - 1) * (g->T / g->mr) +
+                          vconv_div_up((int)last, g->mr);
+    const double rows = panels * g->mr;
+    const double cvec = vconv_div_up(p->ocg, 16);
+    const double opan = vconv_div_up(p->ocg, g->nr);
+    /* GEMM */
+    double gemm = g->a2 * rows * cvec * g->kpad;
+    const double calls = g->a2 * panels * opan;
+    gemm += calls * (WINO_CALL + WINO_CSTORE * g->mr * (double)g->nr / 16.0);
+    const double ubytes = 4.0 * g->a2 * g->kpad * opan * g->nr;
+    if (ubytes > l2)
+        gemm += ubytes * g->nblk / WINO_U_BYTES;
+    /* transforms */
+    const wino_cost *c = &wino_costs[g->var];
+    const double steps = (double)g->kpad / g->cl;
+    double tr = panels * (WINO_IN_PANEL + steps * c->in_step * vl / 16.0);
+    tr += (double)g->ntiles * cvec * c->out_unit;
+    double total = (gemm + tr) * p->g;
+    /* NCHW writer and memory */
+    const double dst = (double)vconv_dst_elems(p), src = vconv_src_elems(p);
+    if (p->layout == VCONV_NCHW)
+        total += WINO_BAND * dst;
+    if (4.0 * dst > l2)
+        total += WINO_MEM * dst;
+    if (4.0 * src > l2)
+        total += 0.25 * WINO_MEM * src;
+    if (isa == VCONV_ISA_SCALAR)
+        total *= 8.0;
+    return total;
+}
+
+/* The Winograd kernel with the least modelled time (an ISA without them:
+   its sgemm kernel). */
+static const vconv_sgemm_kernel *pick_kernel(const vconv_problem *p, int var,
+                                             const wino_isa_ops *ops)
+{
+    if (!ops->gemm[0])
+        return vconv_sgemm_kernel_get(ops->isa);
+    const vconv_sgemm_kernel *best = NULL;
+    double best_c = INFINITY;
+    for (int i = 0; i < WINO_NGEMM && ops->gemm[i]; i++) {
+        wino_geom g;
+        geometry(p, var, ops->gemm[i], ops->vl, &g);
+        const double c = model_cycles(p, &g, ops->isa, ops->vl);
+        if (c < best_c) {
+            best_c = c;
+            best = ops->gemm[i];
+        }
+    }
+    return best;
+}
 
 static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
                             char *why, size_t len)
@@ -279,33 +352,18 @@ static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
                  e, k, WINO_BOUND_OUT);
         return INFINITY;
     }
-    const vconv_sgemm_kernel *kern = pick_kernel(isa);
+    const wino_isa_ops *ops = ops_of(isa);
+    const vconv_sgemm_kernel *kern = ops ? pick_kernel(p, var, ops) : NULL;
     if (!kern) {
-        snprintf(why, len, "no %s sgemm kernel in this build",
+        snprintf(why, len, "no %s winograd kernels in this build",
                  vconv_isa_name(isa));
         return INFINITY;
     }
     wino_geom g;
-    geometry(p, var, kern, &g);
-    const double eff = 0.88; /* the kernels at the K of these layers */
-    const double tpan = vconv_div_up(g.ntiles, g.mr);
-    const double opan = vconv_div_up(p->ocg, g.nr);
-    double gemm = 2.0 * g.a2 * tpan * g.mr * opan * g.nr * (double)p->icg *
-                  p->g / eff;
-    gemm += WINO_CALL_COST * g.a2 * tpan * opan * p->g;
-    /* U is read once a block: from L3 when it exceeds L2 */
-    const double ubytes = 4.0 * g.a2 * p->icg * opan * g.nr * p->g;
-    if (ubytes > (double)vconv_topology_get()->l2)
-        gemm += WINO_U_BYTE_COST * ubytes * g.nblk;
-    double tr = (double)g.ntiles *
-                (p->ic * wino_costs[var].in + p->oc * wino_costs[var].out);
-    if (isa == VCONV_ISA_SCALAR)
-        tr *= 4.0;
-    if (p->layout == VCONV_NCHW)
-        tr += WINO_NCHW_COST * (double)vconv_dst_elems(p);
-    double items = (double)p->g * g.nblk * g.nch;
-    double par = items < p->threads ? items : p->threads;
-    return (gemm + tr) / (vconv_isa_nominal_gflops(isa) * 1e9 * par);
+    geometry(p, var, kern, ops->vl, &g);
+    const double items = (double)p->g * g.nblk * g.nch;
+    const double par = items < p->threads ? items : p->threads;
+    return model_cycles(p, &g, isa, ops->vl) / (WINO_HZ * par);
 }
 
 void vconv_wino_weight_transform(int var, const float *w, float *u)
@@ -336,23 +394,22 @@ static vconv_status wino_create(const vconv_problem *p, int var,
         return vconv_error(VCONV_ERR_UNSUPPORTED,
                            "winograd: no %s transforms in this build",
                            vconv_isa_name(isa));
-    const vconv_sgemm_kernel *kern = pick_kernel(isa);
+    const vconv_sgemm_kernel *kern = pick_kernel(p, var, ops);
     if (!kern)
         return vconv_error(VCONV_ERR_UNSUPPORTED,
-                           "winograd: no %s sgemm kernel in this build",
+                           "winograd: no %s gemm kernel in this build",
                            vconv_isa_name(isa));
     wino_state *s = calloc(1, sizeof *s);
     if (!s)
         return vconv_error(VCONV_ERR_NO_MEMORY, "winograd: plan state");
-    geometry(p, var, kern, &s->geo);
+    geometry(p, var, kern, ops->vl, &s->geo);
     s->ops = ops;
-    s->kern = kern;
     const wino_geom *g = &s->geo;
-    const int a2 = g->a2, nr = g->nr;
+    const int a2 = g->a2, nr = g->nr, kpad = g->kpad;
     const int icg = p->icg, ocg = p->ocg;
 
     size_t up, total, bytes;
-    if (!vconv_mul_size((size_t)vconv_round_up(ocg, nr), (size_t)icg, &up) ||
+    if (!vconv_mul_size((size_t)vconv_round_up(ocg, nr), (size_t)kpad, &up) ||
         !vconv_mul_size(up, (size_t)a2 * (size_t)p->g, &total) ||
         !vconv_mul_size(total, sizeof(float), &bytes)) {
         free(s);
@@ -370,13 +427,15 @@ static vconv_status wino_create(const vconv_problem *p, int var,
                            "winograd: %zu bytes of transformed weights",
                            bytes);
     }
-    memset(s->u, 0, bytes); /* the padding columns of the last oc panel */
+    /* zeros: the padding columns of the last oc panel, the padding rows
+       (channels icg..kpad-1) */
+    memset(s->u, 0, bytes);
     for (int o = 0; o < p->oc; o++)
         s->bias[o] = bias ? bias[o] : 0.0f;
 
     /* U = G w G^T; point xi of (group gr, output channel o, input
        channel c) goes to the packed B of (gr, xi): panel o / nr, row c,
-       column o % nr. */
+       column o % nr (panels of kpad rows). */
     const long jobs = (long)p->g * ocg;
 #pragma omp parallel for num_threads(p->threads) schedule(static)
     for (long job = 0; job < jobs; job++) {
@@ -387,7 +446,7 @@ static vconv_status wino_create(const vconv_problem *p, int var,
                 var, w + (((size_t)gr * ocg + o) * icg + c) * 9, u);
             for (int xi = 0; xi < a2; xi++)
                 s->u[((size_t)gr * a2 + xi) * s->u_point +
-                     (size_t)(o / nr) * nr * icg + (size_t)c * nr + o % nr] =
+                     (size_t)(o / nr) * nr * kpad + (size_t)c * nr + o % nr] =
                     u[xi];
         }
     }
@@ -472,18 +531,23 @@ static const float *patch_of(const wino_geom *g, const blk_rows *br,
            (size_t)(t % g->tiles_x - txa) * g->m;
 }
 
-/* Step 2: the input transform of the block into V (A panels). Groups of
-   vl tiles anywhere in the panels, or, for the `aligned` ISAs, of whole
-   panels (vl / mr of them). NCHW input is read in place: a tile's patch
-   rows are rows of the image, and the columns and rows in the padding
-   are masked off (read as zeros); NHWC input from the strips. */
+/* Step 2: the input transform of the block into V (A panels of mr tile
+   rows, K = kpad). One call of the ISA's input transform a panel: lane
+   q mr + t is channel c cl + q of the panel's tile t at step c, so the
+   lanes of a step fill the panel's rows of cl consecutive channels
+   (lanes = cl mr floats, contiguous); channels past icg (the last step
+   when cl does not divide icg) are masked off (zeros). The panel's rows
+   past the block's last tile repeat it (finite, read by the GEMM
+   kernel, never stored). NCHW input is read in place: a tile's patch rows
+   are rows of the image, and the columns and rows in the padding are
+   masked off (read as zeros); NHWC input from the strips. */
 static void transform_input(const wino_state *st, const vconv_problem *p,
                             const blk_rows *br, int gr, const float *src,
                             const float *strips, float *v)
 {
     const wino_geom *g = &st->geo;
     const int mr = g->mr, vl = st->ops->vl, m = g->m, alpha = g->alpha;
-    const int group = st->ops->aligned ? vl / mr * mr : vl;
+    const int cl = g->cl, lanes = g->lanes;
     const int nt = br->t1 - br->t0;
     const wino_input_fn in = st->ops->input[g->var];
     const bool direct = p->layout == VCONV_NCHW;
@@ -491,20 +555,16 @@ static void transform_input(const wino_state *st, const vconv_problem *p,
     const ptrdiff_t cs = direct ? (ptrdiff_t)plane : g->alpha * g->wmax;
     const ptrdiff_t rs = direct ? p->iw : g->wmax;
     const int lw = alpha == 4 ? 4 : 8; /* columns a vector load reads */
-    const float *patch[16];
-    uint8_t mask[8 * 16];
-    /* every row of the last panel: the rows past the block's last tile
-       repeat it (finite, read by the GEMM kernel, never stored) */
-    const int ntp = vconv_round_up(nt, mr);
-    for (int t0 = 0; t0 < ntp; t0 += group) {
-        const int lanes = vconv_min_i(group, ntp - t0);
-        for (int l = 0; l < vl; l++) {
-            const int t =
-                br->t0 + vconv_min_i(t0 + (l < lanes ? l : 0), nt - 1);
+    const int nfull = p->icg / cl, rem = p->icg % cl;
+    const float *tp[16], *patch[16];
+    uint8_t tm[16][8], mask[8 * 16];
+    for (int t0 = 0; t0 < nt; t0 += mr) {
+        for (int i = 0; i < mr; i++) {
+            const int t = br->t0 + vconv_min_i(t0 + i, nt - 1);
             if (!direct) {
-                patch[l] = patch_of(g, br, strips, t);
+                tp[i] = patch_of(g, br, strips, t);
                 for (int r = 0; r < alpha; r++)
-                    mask[r * vl + l] = 0xff;
+                    tm[i][r] = 0xff;
                 continue;
             }
             const int tr = t / g->tiles_x, tx = t % g->tiles_x;
@@ -516,19 +576,45 @@ static void transform_input(const wino_state *st, const vconv_problem *p,
             const ptrdiff_t off =
                 (ptrdiff_t)(((size_t)n * p->ic + (size_t)gr * p->icg) * plane) +
                 (ptrdiff_t)y0 * p->iw + x0;
-            patch[l] = (const float *)((uintptr_t)src +
-                                       (uintptr_t)off * sizeof(float));
+            tp[i] = (const float *)((uintptr_t)src +
+                                    (uintptr_t)off * sizeof(float));
             unsigned cols = 0;
             for (int j = 0; j < lw; j++)
                 if (x0 + j >= 0 && x0 + j < p->iw)
                     cols |= 1u << j;
             for (int r = 0; r < alpha; r++)
-                mask[r * vl + l] =
+                tm[i][r] =
                     (uint8_t)(y0 + r >= 0 && y0 + r < p->ih ? cols : 0);
         }
-        in(patch, cs, rs, mask, lanes, p->icg, t0 % mr, mr,
-           v + (size_t)(t0 / mr) * g->vs_panel, (ptrdiff_t)g->vs_point,
-           (ptrdiff_t)g->vs_panel);
+        /* lane q mr + i: tile i, channel offset q; lanes past `lanes`
+           repeat lane 0 (computed, never stored) */
+        for (int l = 0; l < vl; l++) {
+            const int ll = l < lanes ? l : 0, q = ll / mr, i = ll % mr;
+            patch[l] = (const float *)((uintptr_t)tp[i] +
+                                       (uintptr_t)(q * cs) * sizeof(float));
+            for (int r = 0; r < alpha; r++)
+                mask[r * vl + l] = tm[i][r];
+        }
+        float *vp = v + (size_t)(t0 / mr) * g->vs_panel;
+        if (nfull > 0)
+            in(patch, cs * cl, rs, mask, lanes, nfull, vp,
+               (ptrdiff_t)g->vs_point);
+        if (rem > 0) {
+            /* the last step: channels nfull cl .. icg - 1, the lanes of
+               the missing ones read nothing (their channel-0 pointer,
+               masked off) */
+            for (int l = 0; l < vl; l++) {
+                const int ll = l < lanes ? l : 0, q = ll / mr, i = ll % mr;
+                const ptrdiff_t c0 = (ptrdiff_t)nfull * cl + (q < rem ? q : 0);
+                patch[l] = (const float *)((uintptr_t)tp[i] +
+                                           (uintptr_t)(c0 * cs) *
+                                               sizeof(float));
+                for (int r = 0; r < alpha; r++)
+                    mask[r * vl + l] = q < rem ? tm[i][r] : 0;
+            }
+            in(patch, cs * cl, rs, mask, lanes, 1,
+               vp + (size_t)nfull * lanes, (ptrdiff_t)g->vs_point);
+        }
     }
 }
 
@@ -591,23 +677,23 @@ static void gemm_output(const wino_state *st, const vconv_problem *p,
     const wino_geom *g = &st->geo;
     const int a2 = g->a2, mr = g->mr, nr = g->nr, m = g->m;
     const int nt = br->t1 - br->t0, noc = vconv_min_i(g->ocb, p->ocg - oc0);
-    const int icg = p->icg;
+    const int kpad = g->kpad;
     const size_t ldc = (size_t)a2 * g->ocb;
-    const vconv_sgemm_ukernel_fn uk = st->kern->ukernel;
+    const vconv_sgemm_ukernel_fn uk = g->kern->ukernel;
 
     /* M[tile][xi][oc] = V_xi U_xi: one call per (point, oc panel, tile
-       panel); the B panel (icg x nr of U, the larger of the two) stays in
-       L1 across the block's tile panels */
+       panel); the B panel (kpad x nr of U) stays in L1 across the
+       block's tile panels */
     for (int xi = 0; xi < a2; xi++) {
         const float *u = st->u + ((size_t)gr * a2 + xi) * st->u_point +
-                         (size_t)oc0 * icg;
+                         (size_t)oc0 * kpad;
         const float *a0 = v + (size_t)xi * g->vs_point;
         float *c0 = mbuf + (size_t)xi * g->ocb;
         for (int q = 0; q < noc; q += nr) {
             const int nn = vconv_min_i(nr, noc - q);
             for (int t = 0; t < nt; t += mr)
-                uk((size_t)vconv_min_i(mr, nt - t), (size_t)nn, (size_t)icg,
-                   a0 + (size_t)(t / mr) * g->vs_panel, u + (size_t)q * icg,
+                uk((size_t)vconv_min_i(mr, nt - t), (size_t)nn, (size_t)kpad,
+                   a0 + (size_t)(t / mr) * g->vs_panel, u + (size_t)q * kpad,
                    c0 + (size_t)t * ldc + q, ldc, 0, NULL, NULL);
         }
     }

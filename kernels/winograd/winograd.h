@@ -54,10 +54,10 @@
 /* Variants: index 0, 1, 2 = F(2x2), F(4x4), F(6x6). */
 enum { WINO_F2 = 0, WINO_F4, WINO_F6, WINO_NVARIANTS };
 
-/* Floats of padding after every (panel, point) A panel of V: the input
-   transforms of AVX2 store whole vectors (VL lanes for MR <= VL tiles) in
-   increasing channel order, the extra lanes of a store landing in the
-   next channel's row (overwritten by it) or, for the last channel, here. */
+/* Floats of padding after every (panel, point) A panel of V: an
+   `aligned` ISA's input transform stores whole vectors (vl lanes) in
+   increasing step order, the lanes past `lanes` landing in the next
+   step's row (overwritten by it) or, for the last step, here. */
 #define WINO_PANEL_PAD 16
 
 /* Floats of slack after a strip buffer: the input transforms load 8
@@ -65,36 +65,34 @@ enum { WINO_F2 = 0, WINO_F4, WINO_F6, WINO_NVARIANTS };
 #define WINO_STRIP_SLACK 16
 
 /*
- * Input transform of one group of tiles (the vector lanes), all channels.
- *   patch[l], l < vl:  tile l's patch, row 0, column 0, channel 0. Patch
- *                      element (r, j) of channel c is at
+ * Input transform of `lanes` independent patches (the vector lanes),
+ * nch steps:
+ *   patch[l], l < vl:  lane l's patch at step 0, row 0, column 0. Patch
+ *                      element (r, j) of step c is at
  *                      patch[l] + c * cs + r * rs + j and is read only
  *                      where bit j of mask[r * vl + l] is set (else it is
  *                      0: padding); so patch[l] may point outside the
  *                      source (the NCHW image itself, at its borders).
  *                      Lanes >= `lanes` repeat a valid pointer and mask
  *                      and are computed but never stored;
- *   cs, rs:            channel and row strides of the patches (floats);
+ *   cs, rs:            step and row strides of the patches (floats);
  *   mask:              [alpha][vl] column masks, bit j for column j;
- *   lanes (<= vl):     tiles in the group; nch: channels;
- *   row0, mr:          GEMM panels of mr rows: lane l is tile row0 + l of
- *                      the panels starting at v, i.e. panel
- *                      (row0 + l) / mr, row (row0 + l) % mr (row0 < mr;
- *                      0 for the ISAs whose ops say `aligned`);
- *   v:                 point xi of channel c, tile row t at
- *                      v + (t / mr) * vs_panel + xi * vs_point
- *                        + c * mr + t % mr.
- * Writes every (point, channel, lane < lanes) value. `aligned` ISAs store
- * whole vectors in increasing channel order: they may also write up to
- * vl - 1 floats past a (panel, point, channel) row, into the next
- * channel's row (which that channel then writes) or, for the last
- * channel, into the panel's padding (WINO_PANEL_PAD): their groups start
- * at a panel and span whole panels only (see the driver).
+ *   lanes (<= vl), nch;
+ *   v:                 point xi of step c, lane l at
+ *                      v[xi * vs_point + c * lanes + l].
+ * The driver's lanes are cl channels of mr tiles (lane q mr + t: tile t,
+ * channel c cl + q at step c), so that a step fills cl rows of a packed
+ * A panel of mr rows; with mr = lanes = vl (AVX-512: 16) a step is one
+ * aligned vector a point.
+ * Writes every (point, step, lane < lanes) value. `aligned` ISAs store
+ * whole vectors in increasing step order: for lanes < vl they also write
+ * vl - lanes floats past a (point, step) row, into the next step's row
+ * (which that step then writes) or, after the last step, into the
+ * point's padding (WINO_PANEL_PAD).
  */
 typedef void (*wino_input_fn)(const float *const *patch, ptrdiff_t cs,
                               ptrdiff_t rs, const uint8_t *mask, int lanes,
-                              int nch, int row0, int mr, float *v,
-                              ptrdiff_t vs_point, ptrdiff_t vs_panel);
+                              int nch, float *v, ptrdiff_t vs_point);
 
 /*
  * Output transform of one tile, noc output channels:
@@ -124,11 +122,18 @@ typedef void (*wino_band_fn)(const float *band, ptrdiff_t band_row,
                              ptrdiff_t band_px, int rows, int px, int noc,
                              float *dst, ptrdiff_t dst_row, ptrdiff_t dst_oc);
 
+/* Winograd GEMM kernels an ISA may list (winograd-gemm-<isa>.c). */
+#define WINO_NGEMM 3
+
 /* The ISA-specific parts. */
 typedef struct {
     vconv_isa isa;
     int vl;                       /* lanes of the input transform */
-    int aligned;                  /* input groups start at a panel */
+    int aligned;                  /* input stores whole vectors */
+    /* GEMM kernels with the sgemm microkernel contract (gemm.h) minus
+       its epilogue (flags 0, no biases), MR dividing vl, largest MR
+       first; NULL-terminated; none: the ISA's sgemm kernel */
+    const vconv_sgemm_kernel *gemm[WINO_NGEMM + 1];
     wino_input_fn input[WINO_NVARIANTS];
     wino_output_fn output[WINO_NVARIANTS];
     wino_transpose_fn transpose;
@@ -138,7 +143,21 @@ typedef struct {
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_scalar;
 #if VCONV_ARCH_X86_64
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_avx2;
+/* winograd-gemm-avx2.c */
+VCONV_INTERNAL void vconv_wino_gemm_4x24__avx2(
+    size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+    size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_avx512;
+/* winograd-gemm-avx512.c */
+VCONV_INTERNAL void vconv_wino_gemm_16x16__avx512(
+    size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+    size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
+VCONV_INTERNAL void vconv_wino_gemm_8x32__avx512(
+    size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+    size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
+VCONV_INTERNAL void vconv_wino_gemm_4x64__avx512(
+    size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+    size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
 /* The weight transform of one 3x3 kernel w (row-major): u = G w G^T,
    alpha x alpha row-major (point xi = i * alpha + j), in double precision
    and rounded once. What create packs, per (output, input) channel. */
