@@ -54,6 +54,10 @@ static const isa_entry isas[] = {
     {"direct.avx512", VCONV_ISA_AVX512, &vconv_direct_ukr_avx512,
      &vconv_direct_wv_avx512},
 #endif
+#if VCONV_ARCH_AARCH64
+    {"direct.neon", VCONV_ISA_NEON, &vconv_direct_ukr_neon,
+     &vconv_direct_wv_neon},
+#endif
 };
 #define N_ISAS ((int)(sizeof isas / sizeof isas[0]))
 
@@ -65,7 +69,8 @@ static bool isa_runs(vconv_isa isa)
     const char *e = getenv("VCONV_MAX_ISA");
     vconv_isa cap;
     if (e && *e && vconv_parse_isa(e, &cap) && cap != VCONV_ISA_AUTO &&
-        isa != VCONV_ISA_SCALAR && (cap == VCONV_ISA_NEON || isa > cap))
+        isa != VCONV_ISA_SCALAR &&
+        (cap == VCONV_ISA_NEON ? isa != VCONV_ISA_NEON : isa > cap))
         return false;
     return true;
 }

@@ -618,6 +618,56 @@ static void test_env(void)
     CHECK_STATUS(create(&s3, &one, &c), VCONV_ERR_UNSUPPORTED);
     CHECK_CONTAINS(vconv_last_error(), "max_isa neon");
 
+    /* the same variables on an arm CPU (a NEON mask, the fakes) */
+    vconv_cpu_inject_features(true, FAKE_MASK_NEON);
+    static const struct {
+        const char *what;
+        env_set env[2];
+        int nenv;
+        vconv_options o;
+        const char *want;
+    } arm[] = {
+        {"arm: no variable", {{"VCONV_VERBOSE", "0"}}, 1, {0},
+         "direct.neon"},
+        {"arm: VCONV_MAX_ISA=neon", {{"VCONV_MAX_ISA", "neon"}}, 1, {0},
+         "direct.neon"},
+        {"arm: VCONV_MAX_ISA=NEON (case)", {{"VCONV_MAX_ISA", "NEON"}}, 1,
+         {0}, "direct.neon"},
+        {"arm: VCONV_MAX_ISA=scalar", {{"VCONV_MAX_ISA", "scalar"}}, 1, {0},
+         "im2col.scalar"},
+        {"arm: options.max_isa wins over VCONV_MAX_ISA",
+         {{"VCONV_MAX_ISA", "neon"}}, 1, {.max_isa = VCONV_ISA_SCALAR},
+         "im2col.scalar"},
+        {"arm: VCONV_ALGO=im2col", {{"VCONV_ALGO", "im2col"}}, 1, {0},
+         "im2col.scalar"},
+        {"arm: VCONV_ALGO=direct + VCONV_MAX_ISA=neon",
+         {{"VCONV_ALGO", "direct"}, {"VCONV_MAX_ISA", "neon"}}, 2, {0},
+         "direct.neon"},
+        {"arm: VCONV_IMPL=direct.neon", {{"VCONV_IMPL", "direct.neon"}}, 1,
+         {0}, "direct.neon"},
+    };
+    for (size_t i = 0; i < sizeof arm / sizeof arm[0]; i++) {
+        clear_vconv_env(NULL);
+        set_env(arm[i].env, arm[i].nenv);
+        vconv_options o = arm[i].o;
+        o.threads = 1;
+        char name[64];
+        vconv_status s = create_run(&s3, &o, name, sizeof name);
+        CHECK(s == VCONV_OK && !strcmp(name, arm[i].want),
+              "%s: %s %s (%s), want %s", arm[i].what, vconv_status_str(s),
+              name, vconv_last_error(), arm[i].want);
+    }
+    clear_vconv_env(NULL);
+    setenv("VCONV_MAX_ISA", "avx2", 1);
+    CHECK_STATUS(create(&s3, &one, &c), VCONV_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(vconv_last_error(), "max_isa avx2");
+    clear_vconv_env(NULL);
+    setenv("VCONV_IMPL", "direct.avx2", 1);
+    CHECK_STATUS(create(&s3, &one, &c), VCONV_ERR_UNSUPPORTED);
+    CHECK_CONTAINS(vconv_last_error(), "cpu lacks avx2");
+    clear_vconv_env(NULL);
+    vconv_cpu_inject_features(true, FAKE_MASK_AVX512);
+
     /* unknown values: errors naming the variable and the value */
     static const env_set bad[] = {
         {"VCONV_MAX_ISA", "avx1024"}, {"VCONV_MAX_ISA", "sse"},
@@ -736,6 +786,19 @@ static void test_verbose(void)
                         "dense);");
     CHECK_CONTAINS(out, " direct.avx512:no(algo forced to winograd);");
     CHECK_CONTAINS(out, "chose:none(VCONV_ERR_UNSUPPORTED");
+    free(out);
+
+    /* an arm CPU: the x86 entries refused for their ISA, NEON's chosen */
+    vconv_cpu_inject_features(true, FAKE_MASK_NEON);
+    capture_begin(&cap);
+    CHECK_STATUS(create(&s3, &one, &c), VCONV_OK);
+    vconv_conv_destroy(c);
+    out = capture_end(&cap);
+    CHECK_CONTAINS(out, " winograd_f2x3.avx512:no(cpu lacks avx512);");
+    CHECK_CONTAINS(out, " direct.avx2:no(cpu lacks avx2);");
+    CHECK_CONTAINS(out, " direct.neon:est=5ms;");
+    CHECK_CONTAINS(out, " im2col.scalar:est=8ms;");
+    CHECK_CONTAINS(out, " chose:direct.neon(lowest estimate),create:");
     free(out);
     unsetenv("VCONV_VERBOSE");
     free(dst);
@@ -880,6 +943,16 @@ static void test_real_registry(void)
                shape here, 8 channels a group, which nChw16c pads to 16;
                and this Zen 4 runs zmm FMAs at the ymm rate.) */
             (void)best_rank;
+            /* on an arm CPU with NEON the three NEON families take every
+               shape here, and their estimates (the x86 models on NEON's
+               nominal scale, 4x scalar's) beat every scalar entry's: a
+               NEON entry must win unless the cap says scalar */
+            if (vconv_cpu_mask_is_arm(mask) &&
+                vconv_cpu_mask_has_isa(mask, VCONV_ISA_NEON) &&
+                isa_allowed(VCONV_ISA_NEON, cap))
+                CHECK(got && got->isa == VCONV_ISA_NEON,
+                      "%s, %s: chose %s, not a NEON entry", masks[m].what,
+                      ps, got ? got->name : "?");
             /* and it computes the right thing, with 1, 2, 3 threads */
             ref_case rc;
             if (got && ref_case_init(&rc, &shapes[s], 7 + (uint64_t)s, true) == 0) {

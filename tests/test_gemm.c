@@ -509,7 +509,8 @@ int main(void)
             continue;
         }
         if (cap != VCONV_ISA_AUTO && isas[i] != VCONV_ISA_SCALAR &&
-            (isas[i] > cap || cap == VCONV_ISA_NEON)) {
+            (cap == VCONV_ISA_NEON ? isas[i] != VCONV_ISA_NEON
+                                   : isas[i] > cap)) {
             printf("%s: above VCONV_MAX_ISA, skipped\n", isa);
             continue;
         }

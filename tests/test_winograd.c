@@ -9,7 +9,7 @@
  *       the weight transform against G g G^T;
  *       the input transform against B^T d B, with padding masks (rows and
  *       columns read as 0), every lane placement in the GEMM panels (mr
- *       14 and 6, groups cut short), NaN-poisoned panels (a value written
+ *       14, 6 and 8, groups cut short), NaN-poisoned panels (a value written
  *       where it must not be, or not written, shows);
  *       the output transform against A^T M A + bias (ReLU or not), tiles
  *       cut by the border (mi, mj < m), channel tails;
@@ -74,6 +74,14 @@ static int isas(isa_case *out)
         else
             out[n++] = x86[i];
     }
+#endif
+#if VCONV_ARCH_AARCH64
+    if (!vconv_cpu_mask_has_isa(vconv_cpu_features(), VCONV_ISA_NEON))
+        printf("neon: this CPU lacks it, skipped\n");
+    else if (cap != VCONV_ISA_AUTO && cap != VCONV_ISA_NEON)
+        printf("neon: above VCONV_MAX_ISA, skipped\n");
+    else
+        out[n++] = (isa_case){VCONV_ISA_NEON, &vconv_wino_ops_neon};
 #endif
     return n;
 }
@@ -567,6 +575,10 @@ int main(int argc, char **argv)
     }
     isa_case ic[4];
     const int n = isas(ic);
+    printf("transforms and convolutions on:");
+    for (int k = 0; k < n; k++)
+        printf(" %s", vconv_isa_name(ic[k].isa));
+    printf("\n");
     test_matrices();
     test_weight_transform();
     test_input_transforms(ic, n);

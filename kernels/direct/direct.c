@@ -1,9 +1,10 @@
 /*
  * direct.c - direct convolution on channel-blocked layouts: the portable
- * driver of direct.scalar, direct.avx2 and direct.avx512 (supports,
- * estimate, planning, weight packing, layout conversion, threading). The
- * arithmetic is in the microkernel files (direct-<isa>.c, loop nests in
- * direct-tiles.h); this file holds no intrinsics and runs on any CPU.
+ * driver of direct.scalar, direct.avx2, direct.avx512 and direct.neon
+ * (supports, estimate, planning, weight packing, layout conversion,
+ * threading). The arithmetic is in the microkernel files (direct-<isa>.c,
+ * loop nests in direct-tiles.h); this file holds no intrinsics and runs
+ * on any CPU.
  *
  * What a run does, per image (direct.h has the layouts):
  *   1. the user's src (NCHW or NHWC) is converted into the padded,
@@ -102,6 +103,29 @@ static const direct_isa_limits limits_avx512 = {
     .nchw_to_blocked = vconv_direct_nchw_to_blocked_avx512,
 };
 #endif
+#if VCONV_ARCH_AARCH64
+/* No Arm hardware was available to calibrate this model on: the machine
+   model is that of a core with two 128-bit FMA pipes and two loads a
+   cycle (Cortex-A76 / Neoverse N1 class): one 8-float vector (2 q) FMA
+   and one vector load a cycle, FMA latency 4; on the shared nominal scale
+   (vconv_isa_nominal_gflops(NEON) = 56: 2 pipes x 4 lanes x 2 x 3.5 GHz)
+   that rate is the nominal peak. */
+static const direct_isa_limits limits_neon = {
+    .isa = VCONV_ISA_NEON,
+    .V = 8,
+    .max_nb = 6,
+    .ur_max = {0, 14, 6, 4, 3, 2, 2},
+    .no_max = {0, 14, 6, 4, 2},
+    .fma_rate = 1.0,
+    .load_rate = 1.0,
+    .fma_lat = 4.0,
+    .load_fma = 0.0,
+    .peak_frac = 1.0,
+    .plan_note = "neon: nChw8c (2 q), tiles up to 6x2 / 4x3 / 3x4 / 14x1",
+    .row_to_nchw = vconv_direct_row_to_nchw_neon,
+    .nchw_to_blocked = vconv_direct_nchw_to_blocked_neon,
+};
+#endif
 
 const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
 {
@@ -110,6 +134,9 @@ const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
 #if VCONV_ARCH_X86_64
     case VCONV_ISA_AVX2: return &limits_avx2;
     case VCONV_ISA_AVX512: return &limits_avx512;
+#endif
+#if VCONV_ARCH_AARCH64
+    case VCONV_ISA_NEON: return &limits_neon;
 #endif
     default: return NULL;
     }
@@ -1086,9 +1113,13 @@ vconv_status vconv_direct_run(const void *state, const vconv_problem *p,
 #define VCONV_ISA_scalar_ENUM VCONV_ISA_SCALAR
 #define VCONV_ISA_avx2_ENUM VCONV_ISA_AVX2
 #define VCONV_ISA_avx512_ENUM VCONV_ISA_AVX512
+#define VCONV_ISA_neon_ENUM VCONV_ISA_NEON
 
 DIRECT_ENTRY(scalar, limits_scalar)
 #if VCONV_ARCH_X86_64
 DIRECT_ENTRY(avx2, limits_avx2)
 DIRECT_ENTRY(avx512, limits_avx512)
+#endif
+#if VCONV_ARCH_AARCH64
+DIRECT_ENTRY(neon, limits_neon)
 #endif

@@ -5,8 +5,9 @@
  * Baseline code only: types, prototypes of the ISA files' tables and
  * functions, and static inline helpers without intrinsics.
  *
- * Layouts (V = the ISA's vector width in floats: 16 AVX-512, 8 AVX2, 8 for
- * the portable scalar kernels; VIN = V "blocked" or 1 "planar"):
+ * Layouts (V = the ISA's vector width in floats: 16 AVX-512, 8 AVX2, 8
+ * NEON (a pair of q registers), 8 for the portable scalar kernels; VIN = V
+ * "blocked" or 1 "planar"):
  *
  *   converted src, one image, per group g:
  *     [g][icb][ih][sw][pwc][VIN]     (icb = ceil(icg / VIN) blocks)
@@ -163,6 +164,19 @@ VCONV_INTERNAL void vconv_direct_nchw_to_blocked_avx512(const float *src,
                                                         int nc, int iw,
                                                         float *out, int pwc,
                                                         int sw, int pl);
+#endif
+#if VCONV_ARCH_AARCH64
+VCONV_INTERNAL extern const direct_ukr_table vconv_direct_ukr_neon;
+VCONV_INTERNAL extern const direct_wv_table vconv_direct_wv_neon;
+VCONV_INTERNAL void vconv_direct_row_to_nchw_neon(const float *rowbuf, int V,
+                                                  int ow, int nvalid,
+                                                  float *dst,
+                                                  ptrdiff_t dst_c);
+VCONV_INTERNAL void vconv_direct_nchw_to_blocked_neon(const float *src,
+                                                      ptrdiff_t plane, int nc,
+                                                      int iw, float *out,
+                                                      int pwc, int sw,
+                                                      int pl);
 #endif
 
 /* ------------------------------------------------------------ the plan */

@@ -133,6 +133,16 @@ VCONV_INTERNAL void vconv_sgemm_gather__avx512(int len,
                                                const float *const *rows, int r,
                                                float *dst);
 #endif
+#if VCONV_ARCH_AARCH64
+VCONV_INTERNAL void vconv_sgemm_ukernel_8x12__neon(
+    size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
+    size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
+VCONV_INTERNAL void vconv_sgemm_pack__neon(int rows, int kc, const float *src,
+                                           ptrdiff_t rs, ptrdiff_t ps, int r,
+                                           float *dst);
+VCONV_INTERNAL void vconv_sgemm_gather__neon(int len, const float *const *rows,
+                                             int r, float *dst);
+#endif
 
 /* Cache blocks of a kernel. kc depends only on the kernel's tile and the
    cache sizes (never on threads): it fixes the K-sum order. mc and nc only
@@ -165,7 +175,7 @@ typedef struct {
 } vconv_sgemm_kernel;
 
 /* The kernel vconv uses for an ISA; NULL when this build has none (NEON
-   for now, AVX on a non-x86 build). Not a CPU check: the caller makes
+   on an x86 build, AVX on an AArch64 one). Not a CPU check: the caller makes
    sure the CPU has the ISA before calling its ukernel. */
 VCONV_INTERNAL const vconv_sgemm_kernel *vconv_sgemm_kernel_get(vconv_isa isa);
 

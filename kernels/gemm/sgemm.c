@@ -22,6 +22,10 @@ static const vconv_sgemm_kernel kernel_table[] = {
      vconv_sgemm_ukernel_14x32__avx512, vconv_sgemm_pack__avx512,
      vconv_sgemm_gather__avx512},
 #endif
+#if VCONV_ARCH_AARCH64
+    {"8x12-neon", VCONV_ISA_NEON, 8, 12, vconv_sgemm_ukernel_8x12__neon,
+     vconv_sgemm_pack__neon, vconv_sgemm_gather__neon},
+#endif
 };
 
 const vconv_sgemm_kernel *vconv_sgemm_kernel_get(vconv_isa isa)

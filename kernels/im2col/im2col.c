@@ -1,8 +1,9 @@
 /*
  * im2col.c - convolution as im2col + vconv's packed SGEMM (kernels/gemm),
- * the entries im2col.scalar, im2col.avx2 and im2col.avx512 (one code path;
- * the ISA picks the GEMM kernel with its pack and gather routines, and the
- * stride-1 NCHW packer of im2col-nchw-<isa>.c). Baseline code: it reaches
+ * the entries im2col.scalar, im2col.avx2, im2col.avx512 and im2col.neon
+ * (one code path; the ISA picks the GEMM kernel with its pack and gather
+ * routines, and the stride-1 NCHW packer of im2col-nchw-<isa>.c where
+ * there is one: not for NEON, which takes the portable packer). Baseline code: it reaches
  * the ISA's code through vconv_sgemm_kernel_get() and function pointers,
  * called only from create / run, after the dispatcher checked the CPU.
  *
@@ -467,9 +468,14 @@ static double estimate_isa(vconv_isa isa, const vconv_problem *p)
     if (!kern)
         return INFINITY;
     const bool x512 = isa == VCONV_ISA_AVX512, x2 = isa == VCONV_ISA_AVX2;
-    double eff = x512 ? 0.45 : x2 ? 0.80 : 1.5;
-    const int gm = x512 || x2 ? 1 : kern->mr;
-    const int gn = x512 || x2 ? 8 : kern->nr;
+    /* NEON (8x12, row-exact bodies, 4-column vector steps): no Arm
+       hardware was available to calibrate on, so it takes AVX2's
+       efficiency (a register-blocked FMA kernel with the same load / FMA
+       ratio) on NEON's nominal scale (vconv_isa_nominal_gflops) */
+    const bool neon = isa == VCONV_ISA_NEON;
+    double eff = x512 ? 0.45 : x2 || neon ? 0.80 : 1.5;
+    const int gm = x512 || x2 || neon ? 1 : kern->mr;
+    const int gn = x512 || x2 ? 8 : neon ? 4 : kern->nr;
     const int K = p->icg * p->kh * p->kw, ohw = p->oh * p->ow;
     const bool nchw = p->layout == VCONV_NCHW;
     const int M = nchw ? p->ocg : ohw, N = nchw ? ohw : p->ocg;
@@ -484,7 +490,9 @@ static double estimate_isa(vconv_isa isa, const vconv_problem *p)
                                                   : 0.7;
     const double gflops =
         vconv_isa_nominal_gflops(isa) * eff * p->threads * par;
-    const bool fast_pack = (x512 || x2) && (!nchw || p->sw == 1);
+    /* NEON: the vector NHWC gather; NCHW takes the portable packer */
+    const bool fast_pack =
+        ((x512 || x2) && (!nchw || p->sw == 1)) || (neon && !nchw);
     const double pack = is_plain(p) ? 0.1e-9 : fast_pack ? 0.15e-9 : 0.6e-9;
     return flops / (gflops * 1e9) +
            items * (double)K * (nchw ? N : M) * pack / p->threads +
@@ -530,4 +538,7 @@ ENTRY(scalar, VCONV_ISA_SCALAR)
 #if VCONV_ARCH_X86_64
 ENTRY(avx2, VCONV_ISA_AVX2)
 ENTRY(avx512, VCONV_ISA_AVX512)
+#endif
+#if VCONV_ARCH_AARCH64
+ENTRY(neon, VCONV_ISA_NEON)
 #endif

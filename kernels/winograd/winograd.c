@@ -1,6 +1,6 @@
 /*
  * winograd.c - the Winograd convolution's baseline driver: the nine
- * registry entries (winograd_f{2,4,6}x3.{scalar,avx2,avx512}), the
+ * registry entries (winograd_f{2,4,6}x3.{scalar,avx2,avx512,neon}), the
  * heuristic, the weight transform at create, and the blocked, threaded
  * run (structure and layouts: winograd.h). The arithmetic that depends on
  * the ISA is reached only through the wino_isa_ops of the entry's ISA and
@@ -218,6 +218,9 @@ static const wino_isa_ops *ops_of(vconv_isa isa)
     case VCONV_ISA_AVX512: return &vconv_wino_ops_avx512;
     case VCONV_ISA_AVX2: return &vconv_wino_ops_avx2;
 #endif
+#if VCONV_ARCH_AARCH64
+    case VCONV_ISA_NEON: return &vconv_wino_ops_neon;
+#endif
     case VCONV_ISA_SCALAR: return &vconv_wino_ops_scalar;
     default: return NULL;
     }
@@ -263,7 +266,9 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
  * channels (the GEMM's share against the transforms': small K is all
  * transforms and call overhead, and loses to direct) and batch. AVX2 runs
  * the same vector FMA cycles (two ymm a cycle) with 8-lane transforms;
- * the scalar code is taken as 8x dearer throughout.
+ * the scalar code is taken as 8x dearer throughout. NEON (the 8x12 sgemm
+ * kernel, transforms on q registers) takes the same cycle model: no Arm
+ * hardware was available to calibrate it on.
  */
 typedef struct {
     double in_step;  /* a step of the input transform, vl lanes */
@@ -832,4 +837,9 @@ WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX2, avx2)
 WINO_ENTRY(WINO_F2, 2, VCONV_ISA_AVX512, avx512)
 WINO_ENTRY(WINO_F4, 4, VCONV_ISA_AVX512, avx512)
 WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX512, avx512)
+#endif
+#if VCONV_ARCH_AARCH64
+WINO_ENTRY(WINO_F2, 2, VCONV_ISA_NEON, neon)
+WINO_ENTRY(WINO_F4, 4, VCONV_ISA_NEON, neon)
+WINO_ENTRY(WINO_F6, 6, VCONV_ISA_NEON, neon)
 #endif

@@ -1,7 +1,7 @@
 /*
  * winograd.h - what the Winograd convolution's baseline driver
  * (winograd.c) and its ISA files (winograd-scalar.c, winograd-avx2.c,
- * winograd-avx512.c) share. Declarations and plain data only: no
+ * winograd-avx512.c, winograd-neon.c) share. Declarations and plain data only: no
  * intrinsics, nothing inline that an ISA file could compile with its
  * flags for baseline callers.
  *
@@ -38,9 +38,8 @@
  * contiguous, NHWC stores contiguous, bias a vector); the input transform
  * on vectors of tiles (a transpose of each tile's patch rows).
  *
- * ISA code lives in the three transform files only (a NEON port is one
- * more file and its wino_isa_ops); this header and winograd.c are
- * generic.
+ * ISA code lives in the transform files only (NEON: winograd-neon.c and
+ * its wino_isa_ops); this header and winograd.c are generic.
  */
 #ifndef VCONV_WINOGRAD_H
 #define VCONV_WINOGRAD_H
@@ -141,6 +140,9 @@ typedef struct {
 } wino_isa_ops;
 
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_scalar;
+#if VCONV_ARCH_AARCH64
+VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_neon;
+#endif
 #if VCONV_ARCH_X86_64
 VCONV_INTERNAL extern const wino_isa_ops vconv_wino_ops_avx2;
 /* winograd-gemm-avx2.c */
