@@ -13,7 +13,10 @@
  *       where it must not be, or not written, shows);
  *       the output transform against A^T M A + bias (ReLU or not), tiles
  *       cut by the border (mi, mj < m), channel tails;
- *       the transposes (NHWC strips, NCHW writer) exactly.
+ *       the transposes (NHWC strips, NCHW writer) exactly;
+ *       the ISA's Winograd GEMM kernels (ops->gemm) against a double
+ *       product on every m <= MR, n up to NR, k from 1 to 257, inside a
+ *       NaN-poisoned frame.
  *  3. Whole convolutions against the reference (tests/common.c: accuracy
  *     at the Winograd tolerance, dst fully written, src untouched, 1/2/3
  *     threads bitwise equal): inputs 1x1, 2x2, 3x3, 5x7, sizes that are
@@ -565,6 +568,81 @@ static int accuracy(const char *dir, int mb)
     return 0;
 }
 
+/* The Winograd GEMM kernels an ISA lists (ops->gemm), alone, against a
+   double product: m in 1..MR, n in 1..2 NR (n > NR: columns past the
+   tile must stay untouched), k in {1, 2, 3, 7, 16, 17, 64, 257}; C
+   strided inside a NaN-poisoned frame that must stay bit-for-bit as it
+   was, the tile itself NaN before the call (a kernel that read C would
+   fail). The packed panels are malloc'ed to their exact k MR and k NR
+   floats, so an over-read shows under AddressSanitizer. */
+static void test_gemm_kernels(const isa_case *ic, int n)
+{
+    static const int ks[] = {1, 2, 3, 7, 16, 17, 64, 257};
+    test_rng r = {29};
+    const float nan = NAN;
+    for (int q = 0; q < n; q++) {
+        for (int gi = 0; gi < WINO_NGEMM && ic[q].ops->gemm[gi]; gi++) {
+            const vconv_sgemm_kernel *kern = ic[q].ops->gemm[gi];
+            const int MR = kern->mr, NR = kern->nr;
+            int cases = 0, bad = 0;
+            for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+                const int k = ks[ki];
+                float *a = malloc((size_t)k * MR * sizeof(float));
+                float *b = malloc((size_t)k * NR * sizeof(float));
+                fill_normal(&r, a, (size_t)k * MR);
+                fill_normal(&r, b, (size_t)k * NR);
+                const int ldc = 2 * NR + 3, rows = MR + 2;
+                float *c = malloc((size_t)rows * ldc * sizeof(float));
+                for (int m = 1; m <= MR; m++)
+                    for (int nn = 1; nn <= NR; nn += (nn < 4 || nn > NR - 4)
+                                                          ? 1 : 5) {
+                        for (int i = 0; i < rows * ldc; i++)
+                            c[i] = nan;
+                        /* the frame: row 0 and column 0 around the tile */
+                        float *ct = c + ldc + 1;
+                        kern->ukernel((size_t)m, (size_t)nn, (size_t)k, a, b,
+                                      ct, (size_t)ldc, 0, NULL, NULL);
+                        cases++;
+                        for (int i = 0; i < rows; i++)
+                            for (int j = 0; j < ldc; j++) {
+                                const int ti = i - 1, tj = j - 1;
+                                const float got = c[(size_t)i * ldc + j];
+                                if (ti < 0 || ti >= m || tj < 0 || tj >= nn) {
+                                    if (!isnan(got)) {
+                                        CHECK(0, "%s: m=%d n=%d k=%d: wrote "
+                                              "(%d,%d) outside the tile",
+                                              kern->name, m, nn, k, ti, tj);
+                                        bad++;
+                                    }
+                                    continue;
+                                }
+                                double s = 0, t = 0;
+                                for (int p = 0; p < k; p++) {
+                                    const double x = (double)a[p * MR + ti] *
+                                                     b[p * NR + tj];
+                                    s += x;
+                                    t += fabs(x);
+                                }
+                                const double tol = (k + 4) * 1.2e-7 * t;
+                                if (!(fabs(got - s) <= tol)) {
+                                    CHECK(0, "%s: m=%d n=%d k=%d: C(%d,%d) = "
+                                          "%.9g, want %.9g", kern->name, m,
+                                          nn, k, ti, tj, got, s);
+                                    bad++;
+                                }
+                            }
+                        check_count++;
+                    }
+                free(a);
+                free(b);
+                free(c);
+            }
+            printf("  gemm %-14s %d cases, %d failed\n", kern->name, cases,
+                   bad);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && !strcmp(argv[1], "--accuracy")) {
@@ -584,6 +662,7 @@ int main(int argc, char **argv)
     test_input_transforms(ic, n);
     test_output_transforms(ic, n);
     test_transposes(ic, n);
+    test_gemm_kernels(ic, n);
     test_convolutions(ic, n);
     return check_exit("winograd");
 }
