@@ -32,6 +32,7 @@
 #include "direct.h"
 
 #include <arm_neon.h>
+#include "../neon-helpers.h"
 
 /* gcc's scheduling before register allocation hoists the broadcast loads
    of a step and pushes the tiles above (31 of 32 q live) into spills
@@ -47,34 +48,6 @@ typedef struct {
 } dvec;
 typedef int dmask;       /* lanes 0 .. n-1 */
 
-/* The first cnt (0..4) floats at p in the low lanes, zeros above. */
-static inline float32x4_t load_part(const float *p, int cnt)
-{
-    float32x4_t v = vdupq_n_f32(0.0f);
-    if (cnt > 0)
-        v = vld1q_lane_f32(p, v, 0);
-    if (cnt > 1)
-        v = vld1q_lane_f32(p + 1, v, 1);
-    if (cnt > 2)
-        v = vld1q_lane_f32(p + 2, v, 2);
-    if (cnt > 3)
-        v = vld1q_lane_f32(p + 3, v, 3);
-    return v;
-}
-
-/* Stores the low cnt (0..4) lanes of v at p. */
-static inline void store_part(float *p, float32x4_t v, int cnt)
-{
-    if (cnt > 0)
-        vst1q_lane_f32(p, v, 0);
-    if (cnt > 1)
-        vst1q_lane_f32(p + 1, v, 1);
-    if (cnt > 2)
-        vst1q_lane_f32(p + 2, v, 2);
-    if (cnt > 3)
-        vst1q_lane_f32(p + 3, v, 3);
-}
-
 static inline dvec dv_load(const float *p)
 {
     return (dvec){vld1q_f32(p), vld1q_f32(p + 4)};
@@ -87,16 +60,16 @@ static inline void dv_store(float *p, dvec v)
 static inline dvec dv_load_m(const float *p, dmask n)
 {
     if (n >= 4)
-        return (dvec){vld1q_f32(p), load_part(p + 4, n - 4)};
-    return (dvec){load_part(p, n), vdupq_n_f32(0.0f)};
+        return (dvec){vld1q_f32(p), vconv_neon_load_part(p + 4, n - 4)};
+    return (dvec){vconv_neon_load_part(p, n), vdupq_n_f32(0.0f)};
 }
 static inline void dv_store_m(float *p, dmask n, dvec v)
 {
     if (n >= 4) {
         vst1q_f32(p, v.lo);
-        store_part(p + 4, v.hi, n - 4);
+        vconv_neon_store_part(p + 4, v.hi, n - 4);
     } else {
-        store_part(p, v.lo, n);
+        vconv_neon_store_part(p, v.lo, n);
     }
 }
 static inline dvec dv_set1(float x)
@@ -145,24 +118,6 @@ WV_LIST(DEF_WV)
 const direct_ukr_table vconv_direct_ukr_neon = {UKR_LIST(ENT_UKR)};
 const direct_wv_table vconv_direct_wv_neon = {WV_LIST(ENT_WV)};
 
-/* In place: r[j] <- column j of the 4 x 4 block of rows r[0..3]
-   (trn1/trn2 on 32-bit, then on 64-bit lanes). */
-static inline void transpose4(float32x4_t *r)
-{
-    const float32x4_t t0 = vtrn1q_f32(r[0], r[1]);
-    const float32x4_t t1 = vtrn2q_f32(r[0], r[1]);
-    const float32x4_t t2 = vtrn1q_f32(r[2], r[3]);
-    const float32x4_t t3 = vtrn2q_f32(r[2], r[3]);
-    r[0] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0),
-                                            vreinterpretq_f64_f32(t2)));
-    r[1] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1),
-                                            vreinterpretq_f64_f32(t3)));
-    r[2] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0),
-                                            vreinterpretq_f64_f32(t2)));
-    r[3] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1),
-                                            vreinterpretq_f64_f32(t3)));
-}
-
 /* Row buffer [ow][8] (one block of one output row, nChw8c) -> NCHW rows
    dst[c][x] = dst + c * dst_c + x for c < nvalid: 4 pixels at a time, two
    4 x 4 transposes (channels 0-3, 4-7). A last partial group of pixels
@@ -185,14 +140,14 @@ void vconv_direct_row_to_nchw_neon(const float *rowbuf, int V, int ow,
             lo[p] = p < n ? vld1q_f32(s) : vdupq_n_f32(0.0f);
             hi[p] = p < n ? vld1q_f32(s + 4) : vdupq_n_f32(0.0f);
         }
-        transpose4(lo);
-        transpose4(hi);
+        vconv_neon_transpose4(lo);
+        vconv_neon_transpose4(hi);
         for (int c = 0; c < nvalid; c++) {
             const float32x4_t v = c < 4 ? lo[c] : hi[c - 4];
             if (n == 4)
                 vst1q_f32(dst + c * dst_c + x0, v);
             else
-                store_part(dst + c * dst_c + x0, v, n);
+                vconv_neon_store_part(dst + c * dst_c + x0, v, n);
         }
     }
 }
@@ -218,9 +173,9 @@ void vconv_direct_nchw_to_blocked_neon(const float *src, ptrdiff_t plane,
         for (int i = 0; i < 8; i++)
             r[i] = i >= nc  ? vdupq_n_f32(0.0f)
                    : n == 4 ? vld1q_f32(src + i * plane + x0)
-                            : load_part(src + i * plane + x0, n);
-        transpose4(r);
-        transpose4(r + 4);
+                            : vconv_neon_load_part(src + i * plane + x0, n);
+        vconv_neon_transpose4(r);
+        vconv_neon_transpose4(r + 4);
         int x = x0 + pl, ph = x % sw, col = x / sw;
         /* constant q after unrolling: r[] stays in registers */
 #pragma GCC unroll 4

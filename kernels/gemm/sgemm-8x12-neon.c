@@ -27,35 +27,10 @@
 #include "gemm.h"
 
 #include <arm_neon.h>
+#include "../neon-helpers.h"
 
 #define MR 8
 #define NR 12
-
-/* The first cnt (1..4) floats at p in the low lanes, zeros above. */
-static inline float32x4_t load_part(const float *p, size_t cnt)
-{
-    float32x4_t v = vdupq_n_f32(0.0f);
-    v = vld1q_lane_f32(p, v, 0);
-    if (cnt > 1)
-        v = vld1q_lane_f32(p + 1, v, 1);
-    if (cnt > 2)
-        v = vld1q_lane_f32(p + 2, v, 2);
-    if (cnt > 3)
-        v = vld1q_lane_f32(p + 3, v, 3);
-    return v;
-}
-
-/* Stores the low cnt (1..4) lanes of v at p. */
-static inline void store_part(float *p, float32x4_t v, size_t cnt)
-{
-    vst1q_lane_f32(p, v, 0);
-    if (cnt > 1)
-        vst1q_lane_f32(p + 1, v, 1);
-    if (cnt > 2)
-        vst1q_lane_f32(p + 2, v, 2);
-    if (cnt > 3)
-        vst1q_lane_f32(p + 3, v, 3);
-}
 
 /*
  * The body for R rows and V column vectors (constants: fully unrolled, the
@@ -129,7 +104,7 @@ tile(const int R, const int V, size_t m, size_t n, size_t k,
 #pragma GCC unroll 3
         for (int v = 0; v < V; v++)
             cb[v] = v < V - 1 || nl == 4 ? vld1q_f32(col_bias + 4 * v)
-                                         : load_part(col_bias + 4 * v, nl);
+                                         : vconv_neon_load_part(col_bias + 4 * v, nl);
 #pragma GCC unroll 8
     for (int i = 0; i < R; i++) {
         if ((size_t)i >= m)
@@ -142,7 +117,7 @@ tile(const int R, const int V, size_t m, size_t n, size_t k,
             float32x4_t r = acc[i][v];
             if (accumulate)
                 r = vaddq_f32(whole ? vld1q_f32(ci + 4 * v)
-                                    : load_part(ci + 4 * v, nl),
+                                    : vconv_neon_load_part(ci + 4 * v, nl),
                               r);
             if (row_bias)
                 r = vaddq_f32(r, rb);
@@ -153,7 +128,7 @@ tile(const int R, const int V, size_t m, size_t n, size_t k,
             if (whole)
                 vst1q_f32(ci + 4 * v, r);
             else
-                store_part(ci + 4 * v, r, nl);
+                vconv_neon_store_part(ci + 4 * v, r, nl);
         }
     }
 }

@@ -14,23 +14,7 @@
 #include "gemm.h"
 
 #include <arm_neon.h>
-
-/* In place: r[j] <- column j of the 4 x 4 block of rows r[0..3]. */
-static inline void transpose4(float32x4_t r[4])
-{
-    const float32x4_t t0 = vtrn1q_f32(r[0], r[1]);
-    const float32x4_t t1 = vtrn2q_f32(r[0], r[1]);
-    const float32x4_t t2 = vtrn1q_f32(r[2], r[3]);
-    const float32x4_t t3 = vtrn2q_f32(r[2], r[3]);
-    r[0] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0),
-                                            vreinterpretq_f64_f32(t2)));
-    r[1] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1),
-                                            vreinterpretq_f64_f32(t3)));
-    r[2] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0),
-                                            vreinterpretq_f64_f32(t2)));
-    r[3] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1),
-                                            vreinterpretq_f64_f32(t3)));
-}
+#include "../neon-helpers.h"
 
 /* dst[q*8 + i] = rows[i][q] (0 for a NULL row), q < len. */
 static void gather8(int len, const float *const *rows, float *dst)
@@ -43,8 +27,8 @@ static void gather8(int len, const float *const *rows, float *dst)
             lo[i] = rows[i] ? vld1q_f32(rows[i] + q) : z;
             hi[i] = rows[i + 4] ? vld1q_f32(rows[i + 4] + q) : z;
         }
-        transpose4(lo);
-        transpose4(hi);
+        vconv_neon_transpose4(lo);
+        vconv_neon_transpose4(hi);
         for (int j = 0; j < 4; j++) {
             vst1q_f32(dst + (size_t)(q + j) * 8, lo[j]);
             vst1q_f32(dst + (size_t)(q + j) * 8 + 4, hi[j]);

@@ -34,6 +34,7 @@
 #include "winograd-tables.h"
 
 #include <arm_neon.h>
+#include "../neon-helpers.h"
 #include <stdint.h>
 
 #define WT_T float32x4_t
@@ -44,49 +45,6 @@
 #define WT_ZERO vdupq_n_f32(0.0f)
 
 #define VL 8
-
-/* In place: r[j] <- column j of the 4 x 4 block of rows r[0..3]. */
-static inline void transpose4(float32x4_t *r)
-{
-    const float32x4_t t0 = vtrn1q_f32(r[0], r[1]);
-    const float32x4_t t1 = vtrn2q_f32(r[0], r[1]);
-    const float32x4_t t2 = vtrn1q_f32(r[2], r[3]);
-    const float32x4_t t3 = vtrn2q_f32(r[2], r[3]);
-    r[0] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t0),
-                                            vreinterpretq_f64_f32(t2)));
-    r[1] = vreinterpretq_f32_f64(vtrn1q_f64(vreinterpretq_f64_f32(t1),
-                                            vreinterpretq_f64_f32(t3)));
-    r[2] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t0),
-                                            vreinterpretq_f64_f32(t2)));
-    r[3] = vreinterpretq_f32_f64(vtrn2q_f64(vreinterpretq_f64_f32(t1),
-                                            vreinterpretq_f64_f32(t3)));
-}
-
-/* The first cnt (1..4) floats at p in the low lanes, zeros above. */
-static inline float32x4_t load_part(const float *p, int cnt)
-{
-    float32x4_t v = vdupq_n_f32(0.0f);
-    v = vld1q_lane_f32(p, v, 0);
-    if (cnt > 1)
-        v = vld1q_lane_f32(p + 1, v, 1);
-    if (cnt > 2)
-        v = vld1q_lane_f32(p + 2, v, 2);
-    if (cnt > 3)
-        v = vld1q_lane_f32(p + 3, v, 3);
-    return v;
-}
-
-/* Stores the low cnt (1..4) lanes of v at p. */
-static inline void store_part(float *p, float32x4_t v, int cnt)
-{
-    vst1q_lane_f32(p, v, 0);
-    if (cnt > 1)
-        vst1q_lane_f32(p + 1, v, 1);
-    if (cnt > 2)
-        vst1q_lane_f32(p + 2, v, 2);
-    if (cnt > 3)
-        vst1q_lane_f32(p + 3, v, 3);
-}
 
 /*
  * out[k][h] lane i = column k of tile 4h + i's row at p[4h + i] + off,
@@ -114,7 +72,7 @@ gather(const int A, const float *const *p, ptrdiff_t off, const uint8_t *mk,
         float32x4_t r[4];
         for (int i = 0; i < 4; i++)
             r[i] = vld1q_f32(row[i]);
-        transpose4(r);
+        vconv_neon_transpose4(r);
         for (int k = 0; k < 4; k++)
             out[k][h] = r[k];
         if (A == 6) {
@@ -128,7 +86,7 @@ gather(const int A, const float *const *p, ptrdiff_t off, const uint8_t *mk,
         } else if (A == 8) {
             for (int i = 0; i < 4; i++)
                 r[i] = vld1q_f32(row[i] + 4);
-            transpose4(r);
+            vconv_neon_transpose4(r);
             for (int k = 0; k < 4; k++)
                 out[4 + k][h] = r[k];
         }
@@ -208,14 +166,14 @@ gather(const int A, const float *const *p, ptrdiff_t off, const uint8_t *mk,
                 float32x4_t wx[A_], wy[M_];                                    \
                 for (int q = 0; q < A_; q++) {                                 \
                     const float *s = mt + (j * A_ + q) * ms_point + o;         \
-                    wx[q] = cnt == 4 ? vld1q_f32(s) : load_part(s, cnt);       \
+                    wx[q] = cnt == 4 ? vld1q_f32(s) : vconv_neon_load_part(s, cnt);       \
                 }                                                              \
                 AT_1D();                                                       \
                 for (int q = 0; q < M_; q++)                                   \
                     z[j][q] = wy[q];                                           \
             }                                                                  \
             const float32x4_t b =                                              \
-                cnt == 4 ? vld1q_f32(bias + o) : load_part(bias + o, cnt);     \
+                cnt == 4 ? vld1q_f32(bias + o) : vconv_neon_load_part(bias + o, cnt);     \
             for (int q = 0; q < mj; q++) {                                     \
                 float32x4_t wx[A_], wy[M_];                                    \
                 for (int j = 0; j < A_; j++)                                   \
@@ -229,7 +187,7 @@ gather(const int A, const float *const *p, ptrdiff_t off, const uint8_t *mk,
                     if (cnt == 4)                                              \
                         vst1q_f32(d, r);                                       \
                     else                                                       \
-                        store_part(d, r, cnt);                                 \
+                        vconv_neon_store_part(d, r, cnt);                                 \
                 }                                                              \
             }                                                                  \
         }                                                                      \
@@ -261,7 +219,7 @@ static void transpose_neon(int rows, int cols, const float *src,
             float32x4_t x[4];
             for (int i = 0; i < 4; i++)
                 x[i] = vld1q_f32(src + (r0 + i) * lds + c0);
-            transpose4(x);
+            vconv_neon_transpose4(x);
             for (int j = 0; j < 4; j++)
                 vst1q_f32(dst + (c0 + j) * ldd + r0, x[j]);
         }
