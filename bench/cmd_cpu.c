@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "../dispatch/cpu.h"
 #include "../dispatch/dispatch.h"
+#include "../dispatch/machine.h"
 #include "../dispatch/topology.h"
 #include "../dispatch/tune_cache.h"
 #include "nets.h"
@@ -37,7 +38,7 @@ int cmd_cpu(int argc, char **argv)
                    "this machine\n(and the VCONV_MAX_ISA / VCONV_ALGO caps) "
                    "lets it run.\n"
                    "Environment: VCONV_MAX_ISA, VCONV_ALGO, VCONV_IMPL, "
-                   "VCONV_THREADS,\nVCONV_CACHE, VCONV_TUNE, VCONV_TUNE_CACHE, "
+                   "VCONV_THREADS,\nVCONV_CACHE, VCONV_MACHINE, VCONV_TUNE, VCONV_TUNE_CACHE, "
                    "VCONV_VERBOSE.\n");
             return 0;
         }
@@ -73,6 +74,25 @@ int cmd_cpu(int argc, char **argv)
     printf("clamps:     L1d 16 KiB..2 MiB, L2 64 KiB..16 MiB, L3 256 KiB.."
            "256 MiB and <= 32 MiB per core\n");
     printf("clamped:    %s\n", t->clamp_note[0] ? t->clamp_note : "nothing");
+
+    /* the machine model the planners read (dispatch/machine.h) */
+    const vconv_machine *m = vconv_machine_get();
+    printf("machine:    %s%s%s; %s\n", m->name,
+           m->matches[0] ? ", as preset " : "", m->matches, m->source);
+    for (int i = VCONV_ISA_AVX2; i <= VCONV_ISA_NEON; i++) {
+        const vconv_isa isa = (vconv_isa)i;
+        if (!vconv_cpu_mask_has_isa(vconv_cpu_features(), isa))
+            continue;
+        const vconv_isa_model *mi = &m->isa[i];
+        printf("  %-8s  %.1f FMAs a cycle (%d lanes), latency %.0f, %.1f "
+               "loads a cycle",
+               vconv_isa_name(isa), mi->fma_rate, vconv_isa_hw_lanes(isa),
+               mi->fma_lat, mi->load_rate);
+        if (m->raw[i][0] > 0)
+            printf("   [measured %.2f, %.2f, >= %.2f]", m->raw[i][0],
+                   m->raw[i][1], m->raw[i][2]);
+        printf("\n");
+    }
 
     /* what a plan with default options gets here, environment included */
     vconv_resolved r;

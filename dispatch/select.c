@@ -14,6 +14,7 @@
  */
 #include "dispatch.h"
 #include "cpu.h"
+#include "machine.h"
 #include "topology.h"
 #include "tune.h"
 
@@ -146,6 +147,9 @@ vconv_status vconv_resolve_options(const vconv_options *opt, vconv_resolved *r)
                            "VCONV_VERBOSE='%s' is not a level 0..9 (1: a "
                            "line per create and per run)",
                            e);
+    const char *machine_error = vconv_machine_get()->env_error;
+    if (machine_error && machine_error[0])
+        return vconv_error(VCONV_ERR_INVALID_ARG, "%s", machine_error);
     const char *cache_error = vconv_topology_get()->env_error;
     if (cache_error[0])
         return vconv_error(VCONV_ERR_INVALID_ARG, "%s", cache_error);

@@ -1,0 +1,79 @@
+/* machine.h - the machine model every planner and estimate() reads: per
+   ISA, vector FMAs a cycle, FMA latency and vector loads a cycle, measured
+   at first use (or a named preset: VCONV_MACHINE). The cache sizes are the
+   topology's (topology.h). */
+#ifndef VCONV_MACHINE_H
+#define VCONV_MACHINE_H
+
+#include "../core/internal.h"
+
+/* One ISA's core, in its own hardware vectors: zmm for AVX-512, ymm for
+   AVX2, q (4 floats) for NEON. rate 0: not measured (the ISA does not run
+   here, or it has no entry: scalar code keeps its fixed model). */
+typedef struct {
+    double fma_rate;   /* independent vector FMAs issued a cycle */
+    double fma_lat;    /* cycles from an FMA to one that needs its result */
+    double load_rate;  /* vector loads a cycle while the FMAs run */
+} vconv_isa_model;
+
+typedef struct {
+    char name[32];          /* the preset's name, or "measured" */
+    char source[160];       /* how it was obtained: "measured in 3.1 ms
+                               (int-add clock 2.7 GHz)", "VCONV_MACHINE=zen5" */
+    char matches[32];       /* measured: the preset of this vendor with the
+                               same FMA rates and latencies, "" none */
+    vconv_isa_model isa[VCONV_ISA_NEON + 1];  /* indexed by vconv_isa */
+    double raw[VCONV_ISA_NEON + 1][3];        /* measured values before
+                                                 rounding (0: preset) */
+    const char *env_error;  /* "" or why VCONV_MACHINE is invalid (every
+                               create then fails with it) */
+} vconv_machine;
+
+/* The model in use: VCONV_MACHINE's preset when set, else measured once
+   (a few ms, under pthread_once) on the ISAs this CPU runs; unmeasured
+   ISAs get the preset "generic" (2 FMAs a cycle, latency 4, 2 loads). */
+VCONV_INTERNAL const vconv_machine *vconv_machine_get(void);
+
+/* The model's entry for isa (never NULL; rate > 0 for every vector ISA). */
+VCONV_INTERNAL const vconv_isa_model *vconv_machine_isa(vconv_isa isa);
+
+/* Hardware vector lanes of isa (16, 8, 4; scalar 1). */
+VCONV_INTERNAL int vconv_isa_hw_lanes(vconv_isa isa);
+
+/* The model's FMA rate over the rate the nominal scale assumes (two full
+   vectors a cycle: vconv_isa_nominal_gflops): 0.5 on a Zen 4 for AVX-512,
+   1.0 with two 512-bit pipes. Scalar: 1. */
+VCONV_INTERNAL double vconv_machine_peak_frac(vconv_isa isa);
+
+/* Presets by name ("zen4", "zen5", "skx-1fma", "icelake-2fma",
+   "neoverse-n1", "generic"); false if unknown. The names, comma separated,
+   into buf (for messages). */
+VCONV_INTERNAL bool vconv_machine_preset(const char *name, vconv_machine *m);
+VCONV_INTERNAL void vconv_machine_preset_names(char *buf, size_t len);
+
+/* The measured values rounded to what the planners take: latency to a
+   whole cycle in 2..8, FMA rates to the nearest of 0.5, 1, 1.5, 2, 3, 4
+   (so noise of a few per cent does not change a plan). */
+VCONV_INTERNAL double vconv_machine_round_rate(double r);
+/* Loads a cycle: 2 when the probe reaches 1.4 (it only bounds them from
+   below), else 1. */
+VCONV_INTERNAL double vconv_machine_round_loads(double l);
+VCONV_INTERNAL double vconv_machine_round_lat(double l);
+
+/* Tests only: use preset name (NULL: back to the model of the process).
+   False if unknown. Not thread-safe: call while no create runs. */
+VCONV_INTERNAL bool vconv_machine_set_for_testing(const char *name);
+
+/* The probes (kernels/probe/probe-<isa>.c, loops in probe.h): *fmas FMAs
+   an iteration, on one dependency chain (chains = 1) or on *fmas
+   independent ones; with loads = 1 every FMA multiplies two vectors read
+   from buf (64-byte aligned, 1024 floats). They return a value that
+   depends on every FMA. */
+VCONV_INTERNAL float vconv_probe_fma_avx512(int chains, int loads, long iters,
+                                            const float *buf, int *fmas);
+VCONV_INTERNAL float vconv_probe_fma_avx2(int chains, int loads, long iters,
+                                          const float *buf, int *fmas);
+VCONV_INTERNAL float vconv_probe_fma_neon(int chains, int loads, long iters,
+                                          const float *buf, int *fmas);
+
+#endif
