@@ -37,6 +37,7 @@
  */
 #include "direct.h"
 #include "../../dispatch/dispatch.h"
+#include "../../dispatch/machine.h"
 #include "../../dispatch/topology.h"
 
 #include <math.h>
@@ -178,6 +179,26 @@ const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
    direct.avx512 and direct.avx2): scales estimate() only. */
 #define DIRECT_CALIBRATION 0.9
 
+/* The ISA's limits with the machine model's core (dispatch/machine.h) in
+   place of the one written in the table: FMAs and loads a cycle converted
+   from hardware vectors to the kernel's V-float vectors (a NEON V = 8
+   vector is two q registers), the FMA latency, and the share of the
+   nominal peak. Scalar code keeps the table's fixed model (its 8-float
+   "vectors" are whatever the compiler makes of them). */
+static direct_isa_limits machine_limits(const direct_isa_limits *lim)
+{
+    direct_isa_limits l = *lim;
+    if (lim->isa == VCONV_ISA_SCALAR)
+        return l;
+    const vconv_isa_model *m = vconv_machine_isa(lim->isa);
+    const double per = (double)vconv_isa_hw_lanes(lim->isa) / lim->V;
+    l.fma_rate = m->fma_rate * per;
+    l.load_rate = m->load_rate * per;
+    l.fma_lat = m->fma_lat;
+    l.peak_frac = vconv_machine_peak_frac(lim->isa);
+    return l;
+}
+
 static double step_cycles(const direct_isa_limits *lim, double acc,
                           double loads, double ovh)
 {
@@ -244,9 +265,11 @@ static int balanced_tile(int n, int tmax)
     return (n + tiles - 1) / tiles;
 }
 
-static tile_choice plan_tiles(const direct_isa_limits *lim,
+static tile_choice plan_tiles(const direct_isa_limits *table,
                               const vconv_problem *p)
 {
+    const direct_isa_limits model = machine_limits(table),
+                            *const lim = &model;
     const int V = lim->V;
     const double kyrows = rows_visited(p); /* over an image's rows */
     const double imgs = (double)p->g * p->mb; /* group-images */
@@ -354,12 +377,14 @@ bool vconv_direct_supports(const direct_isa_limits *lim,
     return true;
 }
 
-double vconv_direct_estimate(const direct_isa_limits *lim,
+double vconv_direct_estimate(const direct_isa_limits *table,
                              const vconv_problem *p, char *why, size_t len)
 {
     (void)why;
     (void)len;
-    tile_choice t = plan_tiles(lim, p);
+    tile_choice t = plan_tiles(table, p);
+    const direct_isa_limits model = machine_limits(table),
+                            *const lim = &model;
     /* The model's efficiency (useful FMA cycles over modelled cycles) x
        what the model's FMA rate is of the ISA's nominal peak (the scale
        every family's estimate shares: seconds on the development

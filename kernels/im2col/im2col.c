@@ -39,6 +39,7 @@
  * fixed kc: the bits do not depend on the thread count.
  */
 #include "im2col.h"
+#include "../../dispatch/machine.h"
 #include "../../dispatch/dispatch.h"
 #include "../../dispatch/topology.h"
 
@@ -446,7 +447,8 @@ static vconv_status run(const void *state, const vconv_problem *p,
  * kernels' measured fraction of vconv_isa_nominal_gflops() (vconv-bench
  * gemm, 1 thread, 1024^3, on the Zen 4 EPYC this was written on): avx512
  * ~100 GF/s of a nominal 224 (its 512-bit FMAs run at the 256-bit rate
- * there), avx2 ~90 of 112, scalar ~22 of 14 (the 6x8 kernel is
+ * there: 0.9 of the machine model's peak, vconv_machine_peak_frac), avx2
+ * ~90 of 112, scalar ~22 of 14 (the 6x8 kernel is
  * auto-vectorised with SSE2). Shape losses: the scalar kernel computes
  * whole 6 x 8 tiles; the vector ones run row-exact tile bodies, and their
  * padded lanes are modelled at AVX2's 8-column step for both: a partial
@@ -473,7 +475,11 @@ static double estimate_isa(vconv_isa isa, const vconv_problem *p)
        efficiency (a register-blocked FMA kernel with the same load / FMA
        ratio) on NEON's nominal scale (vconv_isa_nominal_gflops) */
     const bool neon = isa == VCONV_ISA_NEON;
-    double eff = x512 ? 0.45 : x2 || neon ? 0.80 : 1.5;
+    /* the kernels' share of their FMA peak, times the machine model's
+       peak over the nominal one (0.5 for AVX-512 on the Zen 4 above) */
+    double eff = x512 ? 0.90 * vconv_machine_peak_frac(isa)
+                 : x2 || neon ? 0.80 * vconv_machine_peak_frac(isa)
+                              : 1.5;
     const int gm = x512 || x2 || neon ? 1 : kern->mr;
     const int gn = x512 || x2 ? 8 : neon ? 4 : kern->nr;
     const int K = p->icg * p->kh * p->kw, ohw = p->oh * p->ow;

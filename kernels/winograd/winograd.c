@@ -7,6 +7,7 @@
  * the sgemm kernel table, after the dispatcher checked the CPU has it.
  */
 #include "winograd.h"
+#include "../../dispatch/machine.h"
 #include "../../dispatch/dispatch.h"
 #include "../../dispatch/topology.h"
 
@@ -268,7 +269,9 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
  * the same vector FMA cycles (two ymm a cycle) with 8-lane transforms;
  * the scalar code is taken as 8x dearer throughout. NEON (the 8x12 sgemm
  * kernel, transforms on q registers) takes the same cycle model: no Arm
- * hardware was available to calibrate it on.
+ * hardware was available to calibrate it on. The GEMM's FMA rate is the
+ * machine model's (dispatch/machine.h): other CPUs than the Zen 4 run the
+ * GEMM faster or slower, the transforms at the fitted costs.
  */
 typedef struct {
     double in_step;  /* a step of the input transform, vl lanes */
@@ -298,8 +301,15 @@ static double model_cycles(const vconv_problem *p, const wino_geom *g,
     const double rows = panels * g->mr;
     const double cvec = vconv_div_up(p->ocg, 16);
     const double opan = vconv_div_up(p->ocg, g->nr);
-    /* GEMM */
-    double gemm = g->a2 * rows * cvec * g->kpad;
+    /* GEMM: 16-lane FMAs at the machine model's rate (one a cycle on the
+       Zen 4 this was fitted on, for AVX-512 and AVX2 alike; two with two
+       512-bit pipes) */
+    const double r16 =
+        isa == VCONV_ISA_SCALAR
+            ? 1.0
+            : vconv_machine_isa(isa)->fma_rate * vconv_isa_hw_lanes(isa) /
+                  16.0;
+    double gemm = g->a2 * rows * cvec * g->kpad / r16;
     const double calls = g->a2 * panels * opan;
     gemm += calls * (WINO_CALL + WINO_CSTORE * g->mr * (double)g->nr / 16.0);
     const double ubytes = 4.0 * g->a2 * g->kpad * opan * g->nr;
