@@ -618,7 +618,9 @@ static void usage(FILE *f)
         "problems:\n"
         "  --net NAME      the conv layers of a network (vconv-bench summary "
         "all), or\n"
-        "                  bench/shapes/NAME.txt; a comma list; 'all'\n"
+        "                  bench/shapes/NAME.txt; a comma list; 'all' (the seed\n"
+        "                  nets); 'extra' (bench/shapes/extra: resnet18, vgg16,\n"
+        "                  mobilenet_v1)\n"
         "  --shapes FILE   a benchdnn shapes file (one descriptor a line)\n"
         "  --desc DESC     one descriptor: 'mb1ic3ih227oc96oh55kh11sh4n\"x\"'\n"
         "options:\n"
@@ -723,8 +725,20 @@ static int add_net(conv_run *r, const char *name, int mb, int relu, char *err,
         free(ps);
         return rc;
     }
+    if (!strcmp(name, "extra")) {
+        /* the set beyond the seed nets (bench/shapes/extra) */
+        static const char *const extra[] = {"resnet18", "vgg16",
+                                            "mobilenet_v1"};
+        int rc = 0;
+        for (size_t i = 0; i < sizeof extra / sizeof extra[0] && !rc; i++)
+            rc = add_net(r, extra[i], mb, relu, err, len);
+        return rc;
+    }
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.txt", VCONV_SHAPES_DIR, name);
+    if (access(path, R_OK) == 0)
+        return add_shapes_file(r, path, name, mb, relu, err, len);
+    snprintf(path, sizeof path, "%s/extra/%s.txt", VCONV_SHAPES_DIR, name);
     if (access(path, R_OK) == 0)
         return add_shapes_file(r, path, name, mb, relu, err, len);
     size_t k = (size_t)snprintf(err, len, "unknown network '%s' (networks:",
@@ -732,8 +746,9 @@ static int add_net(conv_run *r, const char *name, int mb, int relu, char *err,
     for (int i = 0; i < net_count() && k < len; i++)
         k += (size_t)snprintf(err + k, len - k, " %s", net_at(i)->name);
     if (k < len)
-        snprintf(err + k, len - k, "; or a file %s/NAME.txt)",
-                 VCONV_SHAPES_DIR);
+        snprintf(err + k, len - k, "; extra: resnet18 vgg16 mobilenet_v1; "
+                 "or a file %s/NAME.txt or %s/extra/NAME.txt)",
+                 VCONV_SHAPES_DIR, VCONV_SHAPES_DIR);
     return -1;
 }
 

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "../bench/nets.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +335,48 @@ static void shapes_file_errors(void)
     CHECK_CONTAINS(err, "/nonexistent/x.txt");
 }
 
+/* bench/shapes/extra: the set beyond the seed nets parses, every line
+   names its layer and is a valid descriptor whose output size is the one
+   the line states (the parser computes oh/ow from the fields otherwise). */
+static void extra_shapes(const char *dir)
+{
+    static const struct {
+        const char *net;
+        int layers;
+        double gflop; /* direct-conv GFLOPs of the lines at mb 1 */
+    } sets[] = {{"resnet18", 11, 1.546}, {"vgg16", 13, 30.693},
+                {"mobilenet_v1", 19, 0.717}};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        char path[512], err[512];
+        snprintf(path, sizeof path, "%s/extra/%s.txt", dir, sets[i].net);
+        bench_problem *probs = NULL;
+        int np = 0;
+        CHECK(bench_shapes_read(path, &probs, &np, err, sizeof err) == 0,
+              "%s: %s", path, err);
+        CHECK(np == sets[i].layers, "%s: %d layers, want %d", path, np,
+              sets[i].layers);
+        double flop = 0;
+        for (int k = 0; k < np; k++) {
+            const vconv_conv_desc *d = &probs[k].d;
+            int oh = 0, ow = 0;
+            CHECK_STATUS(vconv_conv_output_size(d, &oh, &ow), VCONV_OK);
+            CHECK(!strncmp(probs[k].name, sets[i].net,
+                           strlen(sets[i].net)),
+                  "%s line %d: name '%s'", path, k + 1, probs[k].name);
+            flop += 2.0 * oh * ow * d->out_channels *
+                    (d->in_channels / (d->groups ? d->groups : 1)) *
+                    d->kernel_h * d->kernel_w;
+        }
+        /* VGG-16's 13 layers are its whole 30.7 GFLOP (15.3 GMAC, as in
+           the paper); resnet18 and mobilenet_v1 list each distinct shape
+           once, so theirs are below the nets' 3.6 / 1.14 GFLOP */
+        CHECK(fabs(flop / 1e9 - sets[i].gflop) < 1e-3,
+              "%s: %.3f GFLOP over its layers, want %.3f", path, flop / 1e9,
+              sets[i].gflop);
+        free(probs);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -345,5 +388,6 @@ int main(int argc, char **argv)
     shapes_files(argv[1]);
     parser();
     shapes_file_errors();
+    extra_shapes(argv[1]);
     return check_exit("test_nets");
 }
