@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 void *vconv_alloc(size_t bytes)
 {
@@ -43,9 +44,16 @@ static void scratch_free(void *arg)
     free(s);
 }
 
+/* VCONV_SCRATCH_POISON=1 (a testing knob): every scratch buffer handed
+   out is filled with 0xff bytes (NaN floats) first, so a kernel that reads
+   scratch it did not write shows NaN in its output. */
+static int scratch_poison;
+
 static void scratch_key_init(void)
 {
     (void)pthread_key_create(&scratch_key, scratch_free);
+    const char *e = getenv("VCONV_SCRATCH_POISON");
+    scratch_poison = e && e[0] == '1';
 }
 
 void *vconv_scratch(int slot, size_t bytes)
@@ -79,5 +87,7 @@ void *vconv_scratch(int slot, size_t bytes)
         s->buf[slot] = p;
         s->size[slot] = want;
     }
+    if (scratch_poison)
+        memset(s->buf[slot], 0xff, bytes);
     return s->buf[slot];
 }

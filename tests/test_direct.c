@@ -183,9 +183,14 @@ static void test_convert(const isa_entry *e, test_rng *r)
                                           ph) * pwc +
                                          col) * vin +
                                         i;
-                                    if (memcmp(&buf[at], &want,
-                                               sizeof want) != 0 &&
-                                        bad++ == 0)
+                                    /* rows no tap reads stay as
+                                       they were (NaN) */
+                                    const bool ok =
+                                        dp->row_used[y]
+                                            ? memcmp(&buf[at], &want,
+                                                     sizeof want) == 0
+                                            : isnan(buf[at]);
+                                    if (!ok && bad++ == 0)
                                         first = at;
                                 }
             CHECK(bad == 0,

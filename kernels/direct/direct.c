@@ -273,7 +273,12 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
     const int V = lim->V;
     const double kyrows = rows_visited(p); /* over an image's rows */
     const double imgs = (double)p->g * p->mb; /* group-images */
-    const double convert = DIRECT_CONVERT * (double)p->icg * p->ih * p->iw;
+    /* rows no tap reads are not converted (a stride beyond the kernel's
+       reach: 1x1 stride 2 reads every other row) */
+    const int reach = (p->kh - 1) * p->dh + 1;
+    const double rows_conv =
+        p->sh > reach ? vconv_min_i(p->ih, p->oh * p->kh) : p->ih;
+    const double convert = DIRECT_CONVERT * (double)p->icg * rows_conv * p->iw;
     tile_choice best = {.cycles = INFINITY};
 
     /* channel-vector tiles, blocked or planar src */
@@ -497,6 +502,18 @@ static void scatter_strided(float *restrict o, const float *restrict s,
         o[k * ost] = s[k * st];
 }
 
+/* The unit after (g, icb, y): the next row, block, group. */
+static inline void next_unit(int *y, int *icb, int *g, int ih, int n_icb)
+{
+    if (++*y == ih) {
+        *y = 0;
+        if (++*icb == n_icb) {
+            *icb = 0;
+            ++*g;
+        }
+    }
+}
+
 void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
                               float *buf, int u0, int u1)
 {
@@ -514,6 +531,12 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
     int cb = u0 / ih, y = u0 % ih;
     int g = cb / d->n_icb, icb = cb % d->n_icb; /* counters from here on */
     for (int u = u0; u < u1; u++) {
+        if (!d->row_used[y]) {
+            /* no tap reads it (stride above the kernel's reach): left
+               unconverted, never read */
+            next_unit(&y, &icb, &g, ih, d->n_icb);
+            continue;
+        }
         const int c0 = icb * vin; /* first channel of the block in g */
         const int nc = vconv_min_i(vin, p->icg - c0);
         const size_t ch0 = (size_t)g * p->icg + c0; /* in the image */
@@ -528,13 +551,7 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
             const int *cs = d->colsrc;
             for (int k = 0; k < n; k++)
                 out[k] = cs[k] >= 0 ? s[(size_t)cs[k] * xs] : 0.0f;
-            if (++y == ih) {
-                y = 0;
-                if (++icb == d->n_icb) {
-                    icb = 0;
-                    g++;
-                }
-            }
+            next_unit(&y, &icb, &g, ih, d->n_icb);
             continue;
         }
         if (!nhwc && d->lim->nchw_to_blocked) {
@@ -548,13 +565,7 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
             d->lim->nchw_to_blocked(src_img + ch0 * plane + (size_t)y * iw,
                                     (ptrdiff_t)plane, nc, iw, out, pwc, sw,
                                     p->pl);
-            if (++y == ih) {
-                y = 0;
-                if (++icb == d->n_icb) {
-                    icb = 0;
-                    g++;
-                }
-            }
+            next_unit(&y, &icb, &g, ih, d->n_icb);
             continue;
         }
         for (int ph = 0; ph < sw; ph++) {
@@ -596,13 +607,7 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
                         om[(size_t)k * vin + i] = 0.0f;
             }
         }
-        if (++y == ih) {
-            y = 0;
-            if (++icb == d->n_icb) {
-                icb = 0;
-                g++;
-            }
-        }
+        next_unit(&y, &icb, &g, ih, d->n_icb);
     }
 }
 
@@ -663,6 +668,7 @@ static void plan_free(direct_plan *d)
     free(d->colsrc);
     free(d->ph_lo);
     free(d->ph_hi);
+    free(d->row_used);
     free(d->ky_lo);
     free(d->ky_n);
     free(d->src_row_off);
@@ -752,6 +758,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     d->colsrc = malloc(sizeof(int) * (size_t)p->sw * d->pwc);
     d->ph_lo = malloc(sizeof(int) * (size_t)p->sw);
     d->ph_hi = malloc(sizeof(int) * (size_t)p->sw);
+    d->row_used = calloc((size_t)p->ih, 1);
     d->ky_lo = malloc(sizeof(int) * (size_t)p->oh);
     d->ky_n = malloc(sizeof(int) * (size_t)p->oh);
     d->src_row_off = malloc(sizeof(ptrdiff_t) * (size_t)p->oh);
@@ -768,8 +775,8 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     }
     d->w = vconv_alloc(sizeof(float) * d->w_group * p->g);
     d->bias = vconv_alloc(sizeof(float) * nbias);
-    if (!d->kx_off || !d->colsrc || !d->ph_lo || !d->ph_hi || !d->ky_lo || !d->ky_n || !d->src_row_off || !d->w ||
-        !d->bias) {
+    if (!d->kx_off || !d->colsrc || !d->ph_lo || !d->ph_hi || !d->row_used ||
+        !d->ky_lo || !d->ky_n || !d->src_row_off || !d->w || !d->bias) {
         plan_free(d);
         return VCONV_ERR_NO_MEMORY;
     }
@@ -795,6 +802,8 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
         d->ky_n[oy] = hi - lo;
         d->src_row_off[oy] =
             hi > lo ? (ptrdiff_t)(iy0 + lo * p->dh) * d->row : 0;
+        for (int ky = lo; ky < hi; ky++)
+            d->row_used[iy0 + ky * p->dh] = 1;
     }
     vconv_direct_pack(d, w, d->w);
     memset(d->bias, 0, sizeof(float) * nbias);

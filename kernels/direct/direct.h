@@ -221,6 +221,9 @@ typedef struct {
                          column, phase-major (-1: padding) */
     int *ph_lo, *ph_hi; /* [sw]: the columns of a phase that hold image
                            columns (the others are padding: zeros) */
+    unsigned char *row_used; /* [ih]: 1 if a kernel tap of some output
+                                row reads the input row (stride > kernel
+                                skips rows: they are not converted) */
     int *ky_lo;       /* [oh]: first kernel row inside the image */
     int *ky_n;        /* [oh]: kernel rows inside the image (0: all pad) */
     ptrdiff_t *src_row_off; /* [oh]: floats to the input row of ky_lo */
