@@ -175,6 +175,11 @@ const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
    on AlexNet conv3, 128 bytes a 6-cycle step, ran ~25% under the FMA
    bound without the split) */
 #define DIRECT_L2_BYTES 16.0
+/* Bytes a second weights stream at from memory when they outgrow the L3
+   (~16 GB/s: measured on this VM's Intel Xeon, F(4x4) Winograd's 37 MB
+   of transformed weights on ResNet-18's 512-channel 7x7 layer; the
+   Winograd model uses the same rate) */
+#define DIRECT_DRAM 16e9
 /* Fraction of the model's speed reached on the layers above (1 thread,
    direct.avx512 and direct.avx2): scales estimate() only. */
 #define DIRECT_CALIBRATION 0.9
@@ -400,9 +405,19 @@ double vconv_direct_estimate(const direct_isa_limits *table,
         useful / t.cycles * lim->peak_frac * DIRECT_CALIBRATION;
     const double jobs = (double)p->mb * p->g * p->oh;
     const double par = p->threads < jobs ? p->threads : jobs;
+    /* weights past the L3 (vconv_topology_mem_threshold) stream from
+       memory once an image (the job
+       order finishes an image's bands over every tile): DIRECT_DRAM
+       bytes a second, shared by the threads */
+    const double wbytes = 4.0 * (double)vconv_wei_elems(p);
+    const double mem = wbytes > vconv_topology_mem_threshold(
+                                    vconv_topology_get())
+                           ? wbytes * p->mb / DIRECT_DRAM
+                           : 0.0;
     return vconv_problem_flops(p) /
-           (vconv_isa_nominal_gflops(lim->isa) * 1e9 * eff) /
-           (par > 1 ? par : 1);
+               (vconv_isa_nominal_gflops(lim->isa) * 1e9 * eff) /
+               (par > 1 ? par : 1) +
+           mem;
 }
 
 /* ------------------------------------------------------------ packing */

@@ -500,7 +500,14 @@ static double estimate_isa(vconv_isa isa, const vconv_problem *p)
     const bool fast_pack =
         ((x512 || x2) && (!nchw || p->sw == 1)) || (neon && !nchw);
     const double pack = is_plain(p) ? 0.1e-9 : fast_pack ? 0.15e-9 : 0.6e-9;
-    return flops / (gflops * 1e9) +
+    /* weights past the L3 stream from memory once a GEMM (as in
+       direct.c's estimate: DIRECT_DRAM, 16 GB/s) */
+    const double wbytes = 4.0 * (double)vconv_wei_elems(p);
+    const double mem =
+        wbytes > vconv_topology_mem_threshold(vconv_topology_get())
+            ? wbytes * p->mb / 16e9
+            : 0.0;
+    return mem + flops / (gflops * 1e9) +
            items * (double)K * (nchw ? N : M) * pack / p->threads +
            items * 2e-6 / (per_item_parallel(p) ? p->threads : 1);
 }

@@ -256,7 +256,7 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
  *           MR, columns to the vector, K = kpad) at one a cycle, plus a
  *           kernel call's fixed cost and its C stores (what dominates
  *           when icg is 1..3: the first layers), plus U's bytes when it
- *           streams from L3 (once a block);
+ *           streams from L3 or, past the L3, from memory (once a block);
  *   input:  a cost a step of vl lanes (16 tiles-channels) and a cost a
  *           panel (its tiles' patch pointers and masks);
  *   output: a cost a tile and 16 output channels;
@@ -290,11 +290,18 @@ static const wino_cost wino_costs[WINO_NVARIANTS] = {
 #define WINO_BAND 0.5         /* NCHW writer: an output element */
 #define WINO_MEM 1.0          /* an element of dst (or 0.25 of src) past L2 */
 #define WINO_U_BYTES 36.0     /* bytes of U from L3 a cycle beside the FMAs */
+/* bytes of U from memory a cycle, when U outgrows the L3
+   (vconv_topology_mem_threshold; measured: the
+   36.9 MB U of F(4x4) on ResNet-18's 512-channel 7x7 layer, 2.3 ms a run
+   on the Intel Xeon of this VM, ~16 GB/s: the same rate a direct
+   convolution's weights stream at, see direct.c) */
+#define WINO_U_DRAM 5.0
 
 static double model_cycles(const vconv_problem *p, const wino_geom *g,
                            vconv_isa isa, int vl)
 {
-    const double l2 = (double)vconv_topology_get()->l2;
+    const double l2 = (double)vconv_topology_get()->l2,
+                 mem = vconv_topology_mem_threshold(vconv_topology_get());
     const double last = g->ntiles - (double)(g->nblk - 1) * g->T;
     const double panels = (double)(g->nblk - 1) * (g->T / g->mr) +
                           vconv_div_up((int)last, g->mr);
@@ -314,7 +321,7 @@ static double model_cycles(const vconv_problem *p, const wino_geom *g,
     gemm += calls * (WINO_CALL + WINO_CSTORE * g->mr * (double)g->nr / 16.0);
     const double ubytes = 4.0 * g->a2 * g->kpad * opan * g->nr;
     if (ubytes > l2)
-        gemm += ubytes * g->nblk / WINO_U_BYTES;
+        gemm += ubytes * g->nblk / (ubytes > mem ? WINO_U_DRAM : WINO_U_BYTES);
     /* transforms */
     const wino_cost *c = &wino_costs[g->var];
     const double steps = (double)g->kpad / g->cl;
