@@ -1,8 +1,10 @@
 /*
  * im2col-nchw-avx512.c - NCHW's im2col B operand packed straight into the
  * 32-column micro-panels of sgemm-14x32-avx512 (layout: kernels/gemm/
- * gemm.h), for stride-1 convolutions; other strides and tiles go to the
- * portable vconv_im2col_nchw_b (same floats, bit for bit).
+ * gemm.h): stride 1 by masked loads, strides 2..16 by masked gathers
+ * (a 1x1 stride-2 shortcut reads its pixels straight into the panel);
+ * other tiles go to the portable vconv_im2col_nchw_b (same floats, bit
+ * for bit).
  *
  * Register plan: one panel row (32 pixels of one K index p) lives in two
  * zmm; each run of the panel (pixels sharing an output row: one or two
@@ -27,8 +29,15 @@ const float *vconv_im2col_nchw_b__avx512(const vconv_sgemm_src *src, int r0,
 {
     const im2col_b_src *s = (const im2col_b_src *)src;
     const vconv_problem *p = s->p;
-    if (R != 32 || p->sw != 1)
+    if (R != 32 || p->sw > 16)
         return vconv_im2col_nchw_b(src, r0, rows, k0, kc, R, dst);
+    /* stride > 1: a run's pixels are sw floats apart in the row, read by
+       a masked gather (lane l at lane 0's address + l * sw floats) */
+    const __m512i step = _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+                          15),
+        _mm512_set1_epi32(p->sw));
+    const bool strided = p->sw != 1;
     const im2col_geom *gm = s->geom;
     const int khw = p->kh * p->kw;
     const size_t ihw = (size_t)p->ih * p->iw;
@@ -55,11 +64,26 @@ const float *vconv_im2col_nchw_b__avx512(const vconv_sgemm_src *src, int r0,
                 /* first valid element, and the address lane 0 maps to */
                 const float *first =
                     x + (size_t)(oy[r] * p->sh + iyoff) * p->iw +
-                    (ox[r] + lo + ixoff);
-                const uintptr_t lane0 =
-                    (uintptr_t)first - (uintptr_t)(at[r] + lo) * sizeof(float);
+                    ((ptrdiff_t)(ox[r] + lo) * p->sw + ixoff);
                 const uint64_t m = (((uint64_t)1 << (at[r] + hi)) - 1) &
                                    ~(((uint64_t)1 << (at[r] + lo)) - 1);
+                if (strided) {
+                    const uintptr_t g0 =
+                        (uintptr_t)first - (uintptr_t)(at[r] + lo) * p->sw *
+                                               sizeof(float);
+                    if ((__mmask16)m)
+                        v0 = _mm512_mask_i32gather_ps(
+                            v0, (__mmask16)m, step, (const void *)g0, 4);
+                    if ((__mmask16)(m >> 16))
+                        v1 = _mm512_mask_i32gather_ps(
+                            v1, (__mmask16)(m >> 16), step,
+                            (const void *)(g0 + (uintptr_t)16 * p->sw *
+                                                    sizeof(float)),
+                            4);
+                    continue;
+                }
+                const uintptr_t lane0 =
+                    (uintptr_t)first - (uintptr_t)(at[r] + lo) * sizeof(float);
                 if ((__mmask16)m)
                     v0 = _mm512_mask_loadu_ps(v0, (__mmask16)m,
                                               (const float *)lane0);

@@ -499,7 +499,12 @@ static double estimate_isa(vconv_isa isa, const vconv_problem *p)
     /* NEON: the vector NHWC gather; NCHW takes the portable packer */
     const bool fast_pack =
         ((x512 || x2) && (!nchw || p->sw == 1)) || (neon && !nchw);
-    const double pack = is_plain(p) ? 0.1e-9 : fast_pack ? 0.15e-9 : 0.6e-9;
+    /* AVX-512 NCHW strides 2..16: masked gathers, ~0.3 ns an element */
+    const bool gather_pack = x512 && nchw && p->sw > 1 && p->sw <= 16;
+    const double pack = is_plain(p)  ? 0.1e-9
+                        : fast_pack  ? 0.15e-9
+                        : gather_pack ? 0.3e-9
+                                      : 0.6e-9;
     /* weights past the L3 stream from memory once a GEMM (as in
        direct.c's estimate: DIRECT_DRAM, 16 GB/s) */
     const double wbytes = 4.0 * (double)vconv_wei_elems(p);
