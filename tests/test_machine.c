@@ -14,6 +14,8 @@
  *     Winograd estimate is lower with two pipes;
  *   - an invalid VCONV_MACHINE is an error every create reports (run with
  *     --bad-env under VCONV_MACHINE=bogus).
+ * --emulated (cross builds under qemu): the measured figures are the
+ * emulator's, only checked to exist.
  */
 #include "check.h"
 #include "common.h"
@@ -90,7 +92,7 @@ static void test_presets(void)
     CHECK_CONTAINS(names, "zen4|zen5|skx-1fma|icelake-2fma|neoverse-n1");
 }
 
-static void test_measured(void)
+static void test_measured(bool emulated)
 {
     const vconv_machine *m = vconv_machine_get();
     const char *e = getenv("VCONV_MACHINE");
@@ -110,12 +112,17 @@ static void test_measured(void)
                vconv_isa_name((vconv_isa)i), raw[0], raw[1], raw[2],
                m->isa[i].fma_rate, m->isa[i].fma_lat, m->isa[i].load_rate);
         /* any core of the last 15 years: 0.25..8 vector FMAs a cycle,
-           latency 1.5..10 cycles (qemu included: it is slow per
-           instruction, not per dependency, so both stay in range) */
-        CHECK(raw[0] > 0.1 && raw[0] < 8, "%s rate %g",
-              vconv_isa_name((vconv_isa)i), raw[0]);
-        CHECK(raw[1] > 1.0 && raw[1] < 40, "%s latency %g",
-              vconv_isa_name((vconv_isa)i), raw[1]);
+           latency 2..10 cycles; under an emulator (qemu's soft float: an
+           FMA ~100 integer adds) only that it measured something */
+        if (emulated) {
+            CHECK(raw[0] > 0 && raw[1] > 0, "%s: nothing measured",
+                  vconv_isa_name((vconv_isa)i));
+        } else {
+            CHECK(raw[0] > 0.25 && raw[0] < 8, "%s rate %g",
+                  vconv_isa_name((vconv_isa)i), raw[0]);
+            CHECK(raw[1] > 1.5 && raw[1] < 10, "%s latency %g",
+                  vconv_isa_name((vconv_isa)i), raw[1]);
+        }
         CHECK(m->isa[i].fma_rate == vconv_machine_round_rate(raw[0]) &&
                   m->isa[i].fma_lat == vconv_machine_round_lat(raw[1]),
               "%s: the model is the rounded measurement",
@@ -301,9 +308,10 @@ int main(int argc, char **argv)
         test_bad_env();
         return check_exit("test_machine --bad-env");
     }
+    const bool emulated = argc > 1 && !strcmp(argv[1], "--emulated");
     test_rounding();
     test_presets();
-    test_measured();
+    test_measured(emulated);
     test_planner();
     test_estimates();
     return check_exit("test_machine");
