@@ -74,14 +74,12 @@ static const direct_isa_limits limits_avx2 = {
     .max_nb = 6,
     .ur_max = {0, 14, 6, 4, 3, 2, 2},
     .no_max = {0, 13, 6, 3, 2},
-    .fma_rate = 2.0,
-    .load_rate = 2.0,
-    .fma_lat = 4.0,
+    /* fma_rate, load_rate, fma_lat, peak_frac: the machine model's
+       (machine_limits) */
     .load_fma = 0.5, /* Zen 4, ymm: each load of a step (weight vector or
                         broadcast) costs about half an FMA slot (fitted to
                         the AVX2 tiles on AlexNet conv2-5: 3 x 4 and 4 x 3
                         best, 13 x 1 and 2 x 6 about 10% slower) */
-    .peak_frac = 1.0, /* 2 ymm FMAs a cycle: ~113 GF/s, nominal 112 */
     .plan_note = "avx2: nChw8c, tiles up to 6x2 / 4x3 / 3x4 / 14x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx2,
     .nchw_to_blocked = vconv_direct_nchw_to_blocked_avx2,
@@ -92,36 +90,30 @@ static const direct_isa_limits limits_avx512 = {
     .max_nb = 4,
     .ur_max = {0, 28, 14, 9, 6},
     .no_max = {0, 24, 14, 9, 6},
-    .fma_rate = 1.0,
-    .load_rate = 2.0,
-    .fma_lat = 4.0,
+    /* fma_rate, load_rate, fma_lat, peak_frac: the machine model's
+       (machine_limits) */
     .load_fma = 0.0, /* zmm: loads do not slow the FMAs (measured: 13 x 1
                         as fast as 13 x 2) */
-    .peak_frac = 0.5, /* Zen 4: 1 zmm FMA a cycle, ~113 GF/s measured, of
-                         the nominal 224 (2 a cycle) */
     .plan_note = "avx512: nChw16c, tiles up to 14x2 / 9x3 / 6x4 / 28x1",
     .row_to_nchw = vconv_direct_row_to_nchw_avx512,
     .nchw_to_blocked = vconv_direct_nchw_to_blocked_avx512,
 };
 #endif
 #if VCONV_ARCH_AARCH64
-/* No Arm hardware was available to calibrate this model on: the machine
-   model is that of a core with two 128-bit FMA pipes and two loads a
-   cycle (Cortex-A76 / Neoverse N1 class): one 8-float vector (2 q) FMA
-   and one vector load a cycle, FMA latency 4; on the shared nominal scale
+/* The core is the machine model's (machine_limits: measured, or e.g.
+   VCONV_MACHINE=neoverse-n1: two 128-bit FMA pipes and two loads a
+   cycle, i.e. one 8-float vector (2 q) FMA and one vector load a cycle,
+   FMA latency 4, which on the shared nominal scale
    (vconv_isa_nominal_gflops(NEON) = 56: 2 pipes x 4 lanes x 2 x 3.5 GHz)
-   that rate is the nominal peak. */
+   is the nominal peak). No Arm hardware was available to calibrate the
+   rest of the cost model on. */
 static const direct_isa_limits limits_neon = {
     .isa = VCONV_ISA_NEON,
     .V = 8,
     .max_nb = 6,
     .ur_max = {0, 14, 6, 4, 3, 2, 2},
     .no_max = {0, 14, 6, 4, 2},
-    .fma_rate = 1.0,
-    .load_rate = 1.0,
-    .fma_lat = 4.0,
     .load_fma = 0.0,
-    .peak_frac = 1.0,
     .plan_note = "neon: nChw8c (2 q), tiles up to 6x2 / 4x3 / 3x4 / 14x1",
     .row_to_nchw = vconv_direct_row_to_nchw_neon,
     .nchw_to_blocked = vconv_direct_nchw_to_blocked_neon,
@@ -147,9 +139,9 @@ const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
 
 /*
  * The model the planner and estimate() share, in cycles of one core, from
- * the ISA's machine model in its limits (vector FMAs and loads a cycle,
- * FMA latency: measured on the development machine, AMD EPYC Zen 4, where
- * a zmm FMA issues once a cycle and a ymm FMA twice):
+ * the machine model (dispatch/machine.h, through machine_limits: vector
+ * FMAs and loads a cycle and FMA latency, measured at first use; the
+ * scalar kernels keep their table's):
  *   a reduction step (one input channel of one tap) of a tile with A = ur
  *   x nb accumulators and L = nb + ur loads costs max((A + L x load_fma)
  *   / fma_rate, L / load_rate, fma_lat) cycles (FMA-, load- or
@@ -406,9 +398,8 @@ double vconv_direct_estimate(const direct_isa_limits *table,
     const double jobs = (double)p->mb * p->g * p->oh;
     const double par = p->threads < jobs ? p->threads : jobs;
     /* weights past the L3 (vconv_topology_mem_threshold) stream from
-       memory once an image (the job
-       order finishes an image's bands over every tile): DIRECT_DRAM
-       bytes a second, shared by the threads */
+       memory once an image (the job order finishes an image's bands over
+       every tile): DIRECT_DRAM bytes a second */
     const double wbytes = 4.0 * (double)vconv_wei_elems(p);
     const double mem = wbytes > vconv_topology_mem_threshold(
                                     vconv_topology_get())

@@ -117,12 +117,15 @@ typedef struct {
     int max_nb;
     int ur_max[DIRECT_MAX_NB + 1];   /* by nb: what fits the registers */
     int no_max[DIRECT_MAX_NV + 1];   /* width-vector: by nv */
-    double fma_rate;   /* machine model: vector FMAs a cycle, */
-    double load_rate;  /* loads a cycle, */
-    double fma_lat;    /* FMA latency in cycles (direct.c's cost model) */
+    /* the core: vector (V floats) FMAs a cycle, loads a cycle, FMA
+       latency, and fma_rate's share of vconv_isa_nominal_gflops(isa).
+       Written here for the scalar kernels only; the vector ISAs' come
+       from the machine model (dispatch/machine.h) when direct.c plans */
+    double fma_rate;
+    double load_rate;
+    double fma_lat;
     double load_fma;   /* FMA-pipe slots a load of a step costs */
-    double peak_frac;  /* GF/s at fma_rate on the development machine over
-                          vconv_isa_nominal_gflops(isa) */
+    double peak_frac;
     const char *plan_note;           /* the register plan, for the log */
     /* row buffer -> NCHW (vconv_direct_row_to_nchw's contract) */
     void (*row_to_nchw)(const float *rowbuf, int V, int ow, int nvalid,
