@@ -33,13 +33,14 @@ VCONV_INTERNAL void vconv_topology_clamp(const size_t raw[3],
                                          size_t len);
 
 /* The bytes past which data a run reads again (weights) is modelled as
-   coming from memory: the L3, but at least 16 MiB (VMs report no L3 or an
+   coming from memory: the L3, but at least 32 MiB (VMs report no L3 or an
    absurd one, whose clamp leaves the default of 2 MiB a core, while the
-   host's L3 still serves more: on this project's Intel VM a 14 MB weight
-   set ran at L3 speed, a 37 MB one at ~16 GB/s). */
+   host's L3 still serves more: on this project's Intel VM Winograd
+   weight sets of 14 and 21 MB ran at cache speed, one of 37 MB at
+   ~16 GB/s). */
 static inline double vconv_topology_mem_threshold(const vconv_topology *t)
 {
-    const double l3 = (double)t->l3, floor = 16.0 * 1024 * 1024;
+    const double l3 = (double)t->l3, floor = 32.0 * 1024 * 1024;
     return l3 > floor ? l3 : floor;
 }
 
