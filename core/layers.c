@@ -390,12 +390,16 @@ const char *vconv_fc_impl_name(const vconv_fc *f)
 {
     if (!f)
         return NULL;
-    switch (f->plan.kern->isa) {
-    case VCONV_ISA_AVX512: return "fc_sgemm.avx512";
-    case VCONV_ISA_AVX2: return "fc_sgemm.avx2";
-    case VCONV_ISA_NEON: return "fc_sgemm.neon";
-    default: return "fc_sgemm.scalar";
-    }
+    static const char *names[2][4] = {
+        {"fc_sgemm.scalar", "fc_sgemm.avx2", "fc_sgemm.avx512",
+         "fc_sgemm.neon"},
+        {"fc_gemv.scalar", "fc_gemv.avx2", "fc_gemv.avx512", "fc_gemv.neon"}};
+    const vconv_isa isa = f->plan.kern->isa;
+    const int i = isa == VCONV_ISA_AVX2     ? 1
+                  : isa == VCONV_ISA_AVX512 ? 2
+                  : isa == VCONV_ISA_NEON   ? 3
+                                            : 0;
+    return names[f->plan.gemv != NULL][i];
 }
 
 void vconv_fc_destroy(vconv_fc *f)

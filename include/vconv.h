@@ -314,7 +314,8 @@ VCONV_API void vconv_pool_destroy(vconv_pool *p);
  * Fully connected (inner product): dst[n][o] = act(bias[o] + sum_i
  * src[n][i] * weights[o][i]); src [batch][in_features], weights
  * [out_features][in_features], bias [out_features] or NULL. On vconv's
- * packed SGEMM, the weights prepacked at create.
+ * packed SGEMM, the weights prepacked at create; batches of at most 4 on a
+ * GEMV kernel of the ISA instead (the weights streamed once).
  */
 typedef struct {
     int batch, in_features, out_features;
@@ -330,7 +331,8 @@ VCONV_API vconv_status vconv_fc_create(const vconv_fc_desc *d,
                                        vconv_fc **out);
 VCONV_API vconv_status vconv_fc_run(const vconv_fc *f, const float *src,
                                     float *dst);
-/* "fc_sgemm.avx512": the SGEMM kernel's ISA; NULL for a NULL plan. */
+/* "fc_gemv.avx512" (batch <= 4: W streamed once for all images) or
+   "fc_sgemm.avx512" (the packed SGEMM); NULL for a NULL plan. */
 VCONV_API const char *vconv_fc_impl_name(const vconv_fc *f);
 VCONV_API void vconv_fc_destroy(vconv_fc *f);
 
