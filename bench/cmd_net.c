@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "layouts, reorders only where oneDNN needs them), same\nweights, "
             "same input, interleaved, medians; then the time of every "
             "layer of both.\n"
-            "  --net NAME|all   a network of bench/nets.c, or all of them\n"
+            "  --net NAME|all   a network of bench/nets.c (a comma list), or all\n"
             "  --mb N           batch (default 1)\n"
             "  --threads N      threads for both (default: one per physical "
             "core)\n"
@@ -350,12 +350,25 @@ int cmd_net(int argc, char **argv)
     if (!strcmp(net, "all")) {
         for (int i = 0; i < net_count() && nn < 32; i++)
             defs[nn++] = net_at(i);
-    } else if ((defs[0] = net_find(net))) {
-        nn = 1;
     } else {
-        fprintf(stderr, "vconv-bench net: unknown network '%s'\n", net);
-        usage(stderr);
-        return 2;
+        /* a comma list */
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", net);
+        for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+             t = strtok_r(NULL, ",", &save)) {
+            const net_def *d = net_find(t);
+            if (!d) {
+                fprintf(stderr, "vconv-bench net: unknown network '%s'\n", t);
+                usage(stderr);
+                return 2;
+            }
+            if (nn < 32)
+                defs[nn++] = d;
+        }
+        if (!nn) {
+            fprintf(stderr, "vconv-bench net: --net names no network\n");
+            return 2;
+        }
     }
     if (!threads)
         threads = vconv_default_threads();
@@ -417,7 +430,8 @@ int cmd_net(int argc, char **argv)
             fprintf(stderr, "vconv-bench net: cannot write %s\n", json);
             rc = 1;
         } else {
-            fprintf(f, "{\n  \"command\": \"net\",\n  \"settings\": {\"mb\": "
+            fprintf(f, "{\n  \"schema\": \"vconv-bench-net/1\",\n  "
+                       "\"settings\": {\"mb\": "
                        "%d, \"threads\": %d, \"samples\": %d, \"quick\": %s, "
                        "\"cpu\": \"%s\", \"isa\": \"%s\"",
                     mb, threads, samples, quick ? "true" : "false",
