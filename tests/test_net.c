@@ -120,6 +120,39 @@ static float *ref_forward(const net_model *m, const float *x, int *per,
     return cur;
 }
 
+/* max |x| (the loops are plain on purpose: gcc 12 for aarch64 crashes
+   vectorising fmax / NaN-aware reductions here) */
+static double max_abs(const float *x, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double a = fabs((double)x[i]);
+        if (a > m)
+            m = a;
+    }
+    return m;
+}
+
+/* max |y - ref| / scale, INFINITY for a NaN; *at its index */
+static double max_err(const float *y, const float *ref, size_t n,
+                      double scale, size_t *at)
+{
+    double worst = 0;
+    *at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double e = fabs((double)y[i] - (double)ref[i]) / scale;
+        if (isnan(e)) {
+            *at = i;
+            return INFINITY;
+        }
+        if (e > worst) {
+            worst = e;
+            *at = i;
+        }
+    }
+    return worst;
+}
+
 /* [mb][a][b] -> [mb][b][a] */
 static float *transposed(const float *x, int mb, int a, int b)
 {
@@ -198,9 +231,7 @@ static void check_net(const char *name, bool quick)
             continue;
         }
         /* the scale: the largest reference output of the batch */
-        double scale = 0;
-        for (size_t i = 0; i < (size_t)mb * per_ref; i++)
-            scale = fmax(scale, fabs(ref[i]));
+        const double scale = max_abs(ref, (size_t)mb * per_ref);
         for (int lay = 0; lay < 2; lay++) {
             const int hw = d->h * d->w;
             float *src = lay == VCONV_NHWC ? transposed(x, mb, d->c, hw) : x;
@@ -223,15 +254,9 @@ static void check_net(const char *name, bool quick)
                 if (lay == VCONV_NHWC && ls->out_h * ls->out_w > 1)
                     y = transposed(one, mb, ls->out_h * ls->out_w,
                                    ls->out_c);
-                double worst = 0;
-                size_t at = 0;
-                for (size_t i = 0; i < (size_t)mb * per; i++) {
-                    double e = fabs(y[i] - ref[i]) / scale;
-                    if (!(e <= worst)) {
-                        worst = isnan(e) ? INFINITY : e;
-                        at = i;
-                    }
-                }
+                size_t at;
+                const double worst =
+                    max_err(y, ref, (size_t)mb * per, scale, &at);
                 CHECK(worst <= 2e-4,
                       "%s mb%d %s: error %.3g of the largest output (%.6g) "
                       "at %zu: %.9g, ref %.9g",
@@ -253,13 +278,11 @@ static void check_net(const char *name, bool quick)
                equal scores would hide small errors */
             int ps = 0;
             float *y = run_net(&m, VCONV_NCHW, 2, x, &ps, false, 1);
-            double sc = 0, worst = 0;
-            for (size_t i = 0; i < (size_t)mb * per_ref; i++)
-                sc = fmax(sc, fabs(scores[i]));
-            for (size_t i = 0; y && i < (size_t)mb * per_ref; i++) {
-                double e = fabs(y[i] - scores[i]) / sc;
-                worst = !(e <= worst) ? (isnan(e) ? INFINITY : e) : worst;
-            }
+            const double sc = max_abs(scores, (size_t)mb * per_ref);
+            size_t at;
+            const double worst =
+                y ? max_err(y, scores, (size_t)mb * per_ref, sc, &at)
+                  : INFINITY;
             CHECK(y && worst <= 2e-4,
                   "%s mb%d scores: error %.3g of the largest (%.6g)", name,
                   mb, worst, sc);
