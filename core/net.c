@@ -255,7 +255,13 @@ vconv_status vconv_net_create(const vconv_net_desc *d,
     n->h = d->height;
     n->w = d->width;
     n->layout = d->layout;
-    vconv_status st = VCONV_OK;
+    vconv_status st;
+    vconv_resolved r;
+    if ((st = vconv_resolve_options(opt, &r)) != VCONV_OK) {
+        vconv_net_destroy(n);
+        return st;
+    }
+    n->threads = r.threads;
     const int mb = d->batch;
     int c = d->channels, h = d->height, w = d->width;
     size_t biggest = (size_t)c * h * w;
@@ -479,17 +485,31 @@ vconv_status vconv_net_step_info(const vconv_net *n, int i,
     return VCONV_OK;
 }
 
-/* [mb][a][b] -> [mb][b][a] (a = c, b = h*w for NCHW -> NHWC) */
-static void transpose(int mb, int a, int b, const float *src, float *dst)
+/* [mb][a][b] -> [mb][b][a] (a = c, b = h*w for NCHW -> NHWC), split
+   over the threads in chunks of 512 columns (a pure copy: any split gives
+   the same result). Few rows (an RGB input): all rows read side by side
+   and each column written in one go; else 8 x 8 tiles. */
+static void transpose(int mb, int a, int b, const float *src, float *dst,
+                      int threads)
 {
-    for (int n = 0; n < mb; n++) {
+    const int chunk = 512, nch = vconv_div_up(b, chunk);
+    const long jobs = (long)mb * nch;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (long job = 0; job < jobs; job++) {
+        const int n = (int)(job / nch), j0 = (int)(job % nch) * chunk;
+        const int j1 = vconv_min_i(b, j0 + chunk);
         const float *s = src + (size_t)n * a * b;
         float *d = dst + (size_t)n * a * b;
-        /* 8 x 8 blocks keep both sides' lines in cache */
+        if (a <= 8) {
+            for (int j = j0; j < j1; j++)
+                for (int i = 0; i < a; i++)
+                    d[(size_t)j * a + i] = s[(size_t)i * b + j];
+            continue;
+        }
         for (int i0 = 0; i0 < a; i0 += 8)
-            for (int j0 = 0; j0 < b; j0 += 8)
+            for (int jj = j0; jj < j1; jj += 8)
                 for (int i = i0; i < i0 + 8 && i < a; i++)
-                    for (int j = j0; j < j0 + 8 && j < b; j++)
+                    for (int j = jj; j < jj + 8 && j < j1; j++)
                         d[(size_t)j * a + i] = s[(size_t)i * b + j];
     }
 }
@@ -527,9 +547,9 @@ static vconv_status run(vconv_net *n, const float *src, float *dst,
             if (s->in == s->out)
                 break;
             if (s->io == 1)
-                transpose(n->mb, s->oc, s->oh * s->ow, in, out);
+                transpose(n->mb, s->oc, s->oh * s->ow, in, out, n->threads);
             else if (s->io == 2)
-                transpose(n->mb, s->oh * s->ow, s->oc, in, out);
+                transpose(n->mb, s->oh * s->ow, s->oc, in, out, n->threads);
             else
                 memcpy(out, in, outn * sizeof(float));
             break;
