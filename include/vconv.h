@@ -393,7 +393,9 @@ typedef enum {
     VCONV_LAYER_LRN,
     VCONV_LAYER_RELU,
     VCONV_LAYER_SOFTMAX,    /* over the flattened C x H x W of an image */
-    VCONV_LAYER_FLATTEN     /* a view: C x H x W -> (C*H*W) x 1 x 1 */
+    VCONV_LAYER_FLATTEN     /* a view: C x H x W -> (C*H*W) x 1 x 1; only
+                               an fc or a softmax may follow it (else
+                               VCONV_ERR_UNSUPPORTED) */
 } vconv_layer_kind;
 
 /*
@@ -403,6 +405,10 @@ typedef enum {
  * ignored here. conv: out_channels, kernel, stride, pads, dilation,
  * groups, activation (layout ignored); pool: kernel, stride, pads, alg,
  * ceil_mode; fc: out_features, activation; lrn: size, alpha, beta, k.
+ * An input size set anyway (conv.in_channels, pool.channels,
+ * fc.in_features) must match the previous layer's output, or create fails
+ * naming the layer, the field, its value and the output. A RELU right
+ * after a conv or fc is fused into it.
  * Weights: conv [oc][ic/g][kh][kw]; fc [out][C*H*W of its input, in C, H,
  * W order, the frameworks' flatten]; bias or NULL. Copied at create.
  */
@@ -427,12 +433,14 @@ typedef struct vconv_net vconv_net;
 
 /*
  * Builds the net: infers every layer's shape from the input, validates
- * each (errors name the layer, the field and its value: "layer 'fc6':
- * ..."), creates every layer's plan (convolution implementations chosen
- * as for threads = 1, so that any thread count gives the same bits) and
- * plans the buffers between layers once (two ping-pong buffers; nothing is
- * allocated per run). Between layers activations are NHWC; an NCHW src is
- * converted once at the start of a run.
+ * each (errors name the layer, the field and its value: "layer 'fc6'
+ * (fc): ..."), creates every layer's plan with opt (convolution
+ * implementations chosen as for threads = 1, tuning included, then forced
+ * at the net's thread count, so that any thread count gives the same
+ * bits) and plans the buffers between layers once (two ping-pong buffers;
+ * nothing is allocated per run). Between layers activations are NHWC; an
+ * NCHW src is converted once at the start of a run, and dst is written in
+ * the desc's layout. On failure *out is NULL.
  */
 VCONV_API vconv_status vconv_net_create(const vconv_net_desc *d,
                                         const vconv_options *opt,
@@ -451,15 +459,17 @@ VCONV_API vconv_status vconv_net_run_profiled(vconv_net *n, const float *src,
                                               float *dst, double *seconds);
 
 typedef struct {
-    const char *name;        /* the layer's name, or "input" for the NCHW ->
-                                NHWC conversion */
-    vconv_layer_kind kind;   /* FLATTEN for the conversion step */
+    const char *name;        /* the layer's name, or "input" / "output" for
+                                the layout conversions (and the copy) */
+    vconv_layer_kind kind;   /* FLATTEN for those */
     const char *impl;        /* "direct.avx512", "pool.avx512", ... */
     int out_c, out_h, out_w; /* per image */
     long long macs;          /* per image: conv and fc multiply-adds */
 } vconv_net_step;
 
-/* The steps a run takes, in order (layers, plus the input conversion). */
+/* The steps a run takes, in order: the layers (a fused ReLU is its conv's
+   or fc's step), plus "input" / "output" where a conversion is needed.
+   step_info: VCONV_ERR_INVALID_ARG for NULL or i out of range. */
 VCONV_API int vconv_net_step_count(const vconv_net *n);
 VCONV_API vconv_status vconv_net_step_info(const vconv_net *n, int i,
                                            vconv_net_step *info);
