@@ -15,7 +15,8 @@
  *    at the start of a run (step "input"); dst is written in the desc's
  *    layout (step "output", only where a conversion or copy is needed).
  *    The convolutions' own blocked layouts (nChw16c) stay inside each conv
- *    run: chaining them from conv to conv is not done (yet).
+ *    run: chaining them from conv to conv is not done (yet). A net of
+ *    convolutions and ReLUs only runs in the user's layout throughout.
  *  - Two ping-pong buffers, each as large as the largest activation of
  *    the batch, allocated at create: a run allocates nothing of its own
  *    (the layers' per-thread scratch is reused from run to run). A step
@@ -114,7 +115,7 @@ void vconv_net_destroy(vconv_net *n)
 static vconv_status make_conv(const vconv_net_layer *l, const char *name,
                               int mb, int c, int h, int w,
                               const vconv_options *opt, vconv_act act,
-                              net_step *s)
+                              vconv_layout layout, net_step *s)
 {
     vconv_conv_desc d = l->conv;
     if (d.in_channels && d.in_channels != c)
@@ -124,7 +125,7 @@ static vconv_status make_conv(const vconv_net_layer *l, const char *name,
     d.in_channels = c;
     d.in_h = h;
     d.in_w = w;
-    d.layout = VCONV_NHWC;
+    d.layout = layout;
     d.activation = act;
     vconv_status st;
     if (!l->weights)
@@ -265,8 +266,18 @@ vconv_status vconv_net_create(const vconv_net_desc *d,
     const int mb = d->batch;
     int c = d->channels, h = d->height, w = d->width;
     size_t biggest = (size_t)c * h * w;
+    /* A net of convolutions (and ReLUs) only runs in the user's layout:
+       NHWC pays for pooling, LRN and the flatten, and a conv-only net
+       would pay the two conversions for nothing */
+    bool conv_only = true;
+    for (int i = 0; i < d->nlayers; i++)
+        if (d->layers[i].kind != VCONV_LAYER_CONV &&
+            d->layers[i].kind != VCONV_LAYER_RELU)
+            conv_only = false;
+    const vconv_layout inner = conv_only ? d->layout : VCONV_NHWC;
     int cur = LOC_SRC;
-    if (d->layout == VCONV_NCHW && c > 1 && h * w > 1) {
+    if (inner == VCONV_NHWC && d->layout == VCONV_NCHW && c > 1 &&
+        h * w > 1) {
         net_step *s = &n->steps[n->nsteps++];
         s->kind = VCONV_LAYER_FLATTEN;
         snprintf(s->name, sizeof s->name, "input");
@@ -306,7 +317,7 @@ vconv_status vconv_net_create(const vconv_net_desc *d,
         switch (l->kind) {
         case VCONV_LAYER_CONV: {
             vconv_act act = fuse ? VCONV_ACT_RELU : l->conv.activation;
-            st = make_conv(l, name, mb, c, h, w, opt, act, s);
+            st = make_conv(l, name, mb, c, h, w, opt, act, inner, s);
             break;
         }
         case VCONV_LAYER_FC: {
@@ -407,7 +418,8 @@ vconv_status vconv_net_create(const vconv_net_desc *d,
     n->out_w = w;
     /* the last producing step writes dst straight, unless dst needs a
        layout conversion (NCHW, C > 1, H x W > 1) */
-    const bool to_nchw = d->layout == VCONV_NCHW && c > 1 && h * w > 1;
+    const bool to_nchw = inner == VCONV_NHWC && d->layout == VCONV_NCHW &&
+                         c > 1 && h * w > 1;
     int last = -1;
     for (int i = 0; i < n->nsteps; i++)
         if (n->steps[i].kind != VCONV_LAYER_FLATTEN &&

@@ -438,9 +438,10 @@ typedef struct vconv_net vconv_net;
  * implementations chosen as for threads = 1, tuning included, then forced
  * at the net's thread count, so that any thread count gives the same
  * bits) and plans the buffers between layers once (two ping-pong buffers;
- * nothing is allocated per run). Between layers activations are NHWC; an
- * NCHW src is converted once at the start of a run, and dst is written in
- * the desc's layout. On failure *out is NULL.
+ * nothing is allocated per run). Between layers activations are NHWC (a
+ * net of convs and ReLUs only: the desc's layout); an NCHW src is
+ * converted once at the start of a run, and dst is written in the desc's
+ * layout. On failure *out is NULL.
  */
 VCONV_API vconv_status vconv_net_create(const vconv_net_desc *d,
                                         const vconv_options *opt,
