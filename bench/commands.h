@@ -14,6 +14,7 @@ int cmd_select(int argc, char **argv);
 int cmd_peak(int argc, char **argv);
 int cmd_conv(int argc, char **argv);
 int cmd_gemm(int argc, char **argv);
+int cmd_net(int argc, char **argv);
 
 #ifdef __cplusplus
 }

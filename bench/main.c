@@ -32,6 +32,9 @@ static const command commands[] = {
     {"gemm", cmd_gemm,
      "gemm                vconv's SGEMM GFLOP/s beside the FMA peak and "
      "OpenBLAS"},
+    {"net", cmd_net,
+     "net --net NAME|all  whole networks end to end beside the oneDNN-"
+     "primitive net (net --help)"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 

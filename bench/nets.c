@@ -1,7 +1,9 @@
 /* nets.c - AlexNet and the MNIST/CIFAR networks (see nets.h). */
 #include "nets.h"
 
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* CONV(name, filters, k, stride, PADDING, groups), POOL(name, k, stride,
@@ -10,18 +12,22 @@
 #define CONV(n, o, k, s, ...) {NET_CONV, n, o, k, s, __VA_ARGS__}
 #define POOL(n, k, s, ...) {NET_POOL, n, 0, k, s, __VA_ARGS__, 0}
 #define FC(n, o) {NET_FC, n, o, 0, 0, NET_PAD_VALID, 0, 0}
+#define LRN(n, size) {NET_LRN, n, 0, size, 1, NET_PAD_VALID, 0, 0}
 #define P(x) NET_PAD_EXPLICIT, x
 #define VALID NET_PAD_VALID, 0
 #define SAME NET_PAD_SAME, 0
 #define FULL NET_PAD_FULL, 0
 #define LAYERS(a) a, (int)(sizeof a / sizeof a[0])
 
-/* AlexNet: 227x227x3; conv1 96 11x11 s4 -> 55; maxpool 3/2 -> 27; conv2 256
-   5x5 p2 g2; maxpool 3/2 -> 13; conv3 384 3x3 p1; conv4 384 3x3 p1 g2; conv5
-   256 3x3 p1 g2; maxpool 3/2 -> 6; fc 9216 -> 4096 -> 4096 -> 1000. */
+/* AlexNet: 227x227x3; conv1 96 11x11 s4 -> 55; LRN; maxpool 3/2 -> 27;
+   conv2 256 5x5 p2 g2; LRN; maxpool 3/2 -> 13; conv3 384 3x3 p1; conv4 384
+   3x3 p1 g2; conv5 256 3x3 p1 g2; maxpool 3/2 -> 6; fc 9216 -> 4096 ->
+   4096 -> 1000. LRN after the ReLU, before the pool, as in the paper. */
 #define ALEXNET(g)                                                             \
-    {CONV("conv1", 96, 11, 4, P(0), 1),   POOL("pool1", 3, 2, VALID),          \
-     CONV("conv2", 256, 5, 1, P(2), g),   POOL("pool2", 3, 2, VALID),          \
+    {CONV("conv1", 96, 11, 4, P(0), 1),   LRN("norm1", 5),                     \
+     POOL("pool1", 3, 2, VALID),                                               \
+     CONV("conv2", 256, 5, 1, P(2), g),   LRN("norm2", 5),                     \
+     POOL("pool2", 3, 2, VALID),                                               \
      CONV("conv3", 384, 3, 1, P(1), 1),   CONV("conv4", 384, 3, 1, P(1), g),   \
      CONV("conv5", 256, 3, 1, P(1), g),   POOL("pool5", 3, 2, VALID),          \
      FC("fc6", 4096),                     FC("fc7", 4096),                     \
@@ -131,7 +137,11 @@ int net_infer(const net_def *net, net_shape *out, char *err, size_t errlen)
         s->in_c = c;
         s->in_h = h;
         s->in_w = w;
-        if (l->kind == NET_FC) {
+        if (l->kind == NET_LRN) {
+            s->out_c = c;
+            s->out_h = h;
+            s->out_w = w;
+        } else if (l->kind == NET_FC) {
             long long in = (long long)c * h * w;
             s->out_c = l->out;
             s->out_h = s->out_w = 1;
@@ -245,9 +255,10 @@ int net_print_summary(const net_def *net, FILE *f)
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    static const char *kinds[] = {"conv", "pool", "fc"};
-    fprintf(f, "%s: %s; input %dx%dx%d (HxWxC)\n", net->name, net->about,
-            net->h, net->w, net->c);
+    static const char *kinds[] = {"conv", "pool", "fc", "lrn"};
+    fprintf(f, "%s: %s; input %dx%dx%d (HxWxC); ReLU after every conv and "
+            "every fc but the last\n",
+            net->name, net->about, net->h, net->w, net->c);
     fprintf(f, "%-8s %-4s %-13s %-13s %-16s %12s %7s %12s %15s\n", "layer",
             "type", "input", "output", "kernel", "weights", "bias", "params",
             "MACs");
@@ -257,7 +268,9 @@ int net_print_summary(const net_def *net, FILE *f)
         char in[32], out[32], ker[48], a[32], b[32], c[32], d[32];
         snprintf(in, sizeof in, "%dx%dx%d", s->in_h, s->in_w, s->in_c);
         snprintf(out, sizeof out, "%dx%dx%d", s->out_h, s->out_w, s->out_c);
-        if (s->l->kind == NET_FC) {
+        if (s->l->kind == NET_LRN) {
+            snprintf(ker, sizeof ker, "size %d", s->l->k);
+        } else if (s->l->kind == NET_FC) {
             snprintf(ker, sizeof ker, "%lld->%d",
                      (long long)s->in_c * s->in_h * s->in_w, s->out_c);
         } else {
@@ -282,9 +295,147 @@ int net_print_summary(const net_def *net, FILE *f)
         tb += s->bias;
         tm += s->macs;
     }
+    /* what the model adds (net_model_build): softmax after a final fc */
+    const net_shape *last = &sh[net->nlayers - 1];
+    if (last->l->kind == NET_FC) {
+        char io[32];
+        snprintf(io, sizeof io, "1x1x%d", last->out_c);
+        fprintf(f, "%-8s %-4s %-13s %-13s %-16s %12s %7s %12s %15s\n", "prob",
+                "smax", io, io, "softmax", "0", "0", "0", "0");
+    }
     char a[32], b[32], c[32], d[32];
     fprintf(f, "%-8s %-4s %-13s %-13s %-16s %12s %7s %12s %15s\n", "total", "",
             "", "", "", commas(tw, a), commas(tb, b), commas(tw + tb, c),
             commas(tm, d));
     return 0;
+}
+
+/* ------------------------------------------------------------- models */
+
+/* splitmix64 -> uniform in [-1, 1) */
+static double unit(unsigned long long *st)
+{
+    unsigned long long z = (*st += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+static float *uniform(size_t n, double a, unsigned long long *st)
+{
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    if (x)
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)(a * unit(st));
+    return x;
+}
+
+void net_model_free(net_model *m)
+{
+    if (m->weights)
+        for (int i = 0; i < m->nlayers; i++) {
+            free(m->weights[i]);
+            free(m->bias[i]);
+        }
+    free(m->weights);
+    free(m->bias);
+    free(m->layers);
+    free(m->shapes);
+    memset(m, 0, sizeof *m);
+}
+
+int net_model_build(const net_def *net, int mb, unsigned long long seed,
+                    net_model *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->def = net;
+    m->mb = mb;
+    const int cap = 3 * net->nlayers + 1;
+    m->shapes = calloc((size_t)net->nlayers, sizeof *m->shapes);
+    m->layers = calloc((size_t)cap, sizeof *m->layers);
+    m->weights = calloc((size_t)cap, sizeof *m->weights);
+    m->bias = calloc((size_t)cap, sizeof *m->bias);
+    if (!m->shapes || !m->layers || !m->weights || !m->bias) {
+        net_model_free(m);
+        return fail(err, errlen, "out of memory");
+    }
+    if (net_infer(net, m->shapes, err, errlen) != 0) {
+        net_model_free(m);
+        return -1;
+    }
+    unsigned long long st = seed;
+    int last_fc = -1;
+    for (int i = 0; i < net->nlayers; i++)
+        if (net->layers[i].kind == NET_FC)
+            last_fc = i;
+    int n = 0;
+    for (int i = 0; i < net->nlayers; i++) {
+        const net_shape *s = &m->shapes[i];
+        const net_layer *l = s->l;
+        vconv_net_layer *v = &m->layers[n];
+        v->name = l->name;
+        switch (l->kind) {
+        case NET_CONV: {
+            const int g = l->groups > 1 ? l->groups : 1;
+            v->kind = VCONV_LAYER_CONV;
+            v->conv = (vconv_conv_desc){
+                .out_channels = l->out, .kernel_h = l->k, .kernel_w = l->k,
+                .stride_h = l->s, .stride_w = l->s, .pad_top = s->pt,
+                .pad_bottom = s->pb, .pad_left = s->pl, .pad_right = s->pr,
+                .groups = g};
+            double fan = (double)(s->in_c / g) * l->k * l->k;
+            m->weights[n] = uniform((size_t)s->weights, sqrt(6.0 / fan), &st);
+            m->bias[n] = uniform((size_t)s->bias, 0.05, &st);
+            break;
+        }
+        case NET_FC: {
+            v->kind = VCONV_LAYER_FC;
+            v->fc = (vconv_fc_desc){.out_features = l->out};
+            double fan = (double)s->in_c * s->in_h * s->in_w;
+            m->weights[n] = uniform((size_t)s->weights, sqrt(6.0 / fan), &st);
+            m->bias[n] = uniform((size_t)s->bias, 0.05, &st);
+            break;
+        }
+        case NET_POOL:
+            v->kind = VCONV_LAYER_POOL;
+            v->pool = (vconv_pool_desc){
+                .kernel_h = l->k, .kernel_w = l->k, .stride_h = l->s,
+                .stride_w = l->s, .pad_top = s->pt, .pad_bottom = s->pb,
+                .pad_left = s->pl, .pad_right = s->pr, .alg = VCONV_POOL_MAX};
+            break;
+        case NET_LRN:
+            v->kind = VCONV_LAYER_LRN;
+            v->lrn = (vconv_lrn_desc){.size = l->k, .alpha = 1e-4f,
+                                      .beta = 0.75f, .k = 2.0f};
+            break;
+        }
+        if ((v->kind == VCONV_LAYER_CONV || v->kind == VCONV_LAYER_FC) &&
+            (!m->weights[n] || !m->bias[n])) {
+            net_model_free(m);
+            return fail(err, errlen, "out of memory for the weights");
+        }
+        v->weights = m->weights[n];
+        v->bias = m->bias[n];
+        n++;
+        if (l->kind == NET_CONV || (l->kind == NET_FC && i != last_fc))
+            m->layers[n++] = (vconv_net_layer){.kind = VCONV_LAYER_RELU,
+                                               .name = "relu"};
+    }
+    if (last_fc == net->nlayers - 1)
+        m->layers[n++] = (vconv_net_layer){.kind = VCONV_LAYER_SOFTMAX,
+                                           .name = "prob"};
+    m->nlayers = n;
+    return 0;
+}
+
+float *net_model_input(const net_model *m, unsigned long long seed)
+{
+    const size_t n = (size_t)m->mb * m->def->c * m->def->h * m->def->w;
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    unsigned long long st = seed;
+    if (x)
+        for (size_t i = 0; i < n; i++)
+            x[i] = (float)(0.5 * unit(&st) + 0.5);
+    return x;
 }

@@ -401,3 +401,13 @@ void onednn_conv_destroy(onednn_conv *c)
         dnnl_memory_destroy(c->bias);
     free(c);
 }
+
+/* For the oneDNN-primitive net (onednn_net.c): the engine and stream
+   onednn_init() made. Returns 0, or -1 before onednn_init(). */
+int onednn_engine_stream(dnnl_engine_t *e, dnnl_stream_t *s);
+int onednn_engine_stream(dnnl_engine_t *e, dnnl_stream_t *s)
+{
+    *e = engine;
+    *s = stream;
+    return engine && stream ? 0 : -1;
+}

@@ -244,6 +244,238 @@ VCONV_API int vconv_impl_count(void);
    VCONV_ERR_INVALID_ARG for info NULL or index out of range. */
 VCONV_API vconv_status vconv_impl_get(int index, vconv_impl_info *info);
 
+
+/* ====================================================================
+ * Layers beside the convolution: pooling, fully connected, LRN, softmax,
+ * ReLU; and a whole network of them (vconv_net).
+ *
+ * Each layer follows the conv's pattern: a descriptor (designated-
+ * initializer friendly, 0 = the documented default), create (validates,
+ * with an error naming the layer, the field and its value; picks the best
+ * kernel of the CPU up to options.max_isa / VCONV_MAX_ISA; copies and
+ * packs weights), run (any number of times, from several threads at once;
+ * a failing run writes nothing to dst), destroy (NULL does nothing).
+ * Options: max_isa and threads are used; algo, impl and tune are for
+ * convolutions only and ignored here. Output is bitwise identical whatever
+ * the thread count.
+ * ==================================================================== */
+
+typedef enum {
+    VCONV_POOL_MAX = 0,          /* max over the input elements of the
+                                    window (padding never wins) */
+    VCONV_POOL_AVG_INCLUDE_PAD,  /* sum / elements of the window inside the
+                                    padded input (Caffe, PyTorch
+                                    count_include_pad) */
+    VCONV_POOL_AVG_EXCLUDE_PAD   /* sum / input elements of the window
+                                    (TensorFlow, Keras) */
+} vconv_pool_alg;
+
+/*
+ * Pooling, src [batch][channels][in_h][in_w] (NCHW) or NHWC likewise, dst
+ * the same with out_h x out_w. Output size: floor((in + pads - kernel) /
+ * stride) + 1, or with ceil_mode = 1 the frameworks' ceil rule (ceil
+ * instead of floor, then one less if the last window would start in the
+ * bottom / right padding or past it). Padding: any value >= 0; a window
+ * that holds no input element (padding that covers it whole) writes 0.
+ * Window elements past the padded input (ceil mode) are not counted.
+ */
+typedef struct {
+    int batch, channels, in_h, in_w;
+    int kernel_h, kernel_w, stride_h, stride_w;  /* stride 0: 1 */
+    int pad_top, pad_bottom, pad_left, pad_right;
+    vconv_pool_alg alg;
+    int ceil_mode;                               /* 0 floor, 1 ceil */
+    vconv_layout layout;
+} vconv_pool_desc;
+
+typedef struct vconv_pool vconv_pool;
+
+/* Validates d (VCONV_ERR_BAD_SHAPE: a size <= 0, a negative pad, a window
+   larger than the padded input, counts that do not fit an int;
+   VCONV_ERR_INVALID_ARG: alg, layout or ceil_mode out of range) and gives
+   the output size (out_h / out_w may be NULL). */
+VCONV_API vconv_status vconv_pool_output_size(const vconv_pool_desc *d,
+                                              int *out_h, int *out_w);
+/* Sets the pads for a framework mode (VALID, TensorFlow SAME; FULL:
+   kernel - 1 on every side), as vconv_conv_set_padding does. */
+VCONV_API vconv_status vconv_pool_set_padding(vconv_pool_desc *d,
+                                              vconv_padding mode);
+VCONV_API vconv_status vconv_pool_create(const vconv_pool_desc *d,
+                                         const vconv_options *opt,
+                                         vconv_pool **out);
+VCONV_API vconv_status vconv_pool_run(const vconv_pool *p, const float *src,
+                                      float *dst);
+/* "pool.avx512" (NHWC, the channel-vector kernel of that ISA) or
+   "pool_nchw.scalar"; NULL for a NULL plan. */
+VCONV_API const char *vconv_pool_impl_name(const vconv_pool *p);
+VCONV_API void vconv_pool_destroy(vconv_pool *p);
+
+/*
+ * Fully connected (inner product): dst[n][o] = act(bias[o] + sum_i
+ * src[n][i] * weights[o][i]); src [batch][in_features], weights
+ * [out_features][in_features], bias [out_features] or NULL. On vconv's
+ * packed SGEMM, the weights prepacked at create; batches of at most 4 on a
+ * GEMV kernel of the ISA instead (the weights streamed once).
+ */
+typedef struct {
+    int batch, in_features, out_features;
+    vconv_act activation;
+} vconv_fc_desc;
+
+typedef struct vconv_fc vconv_fc;
+
+VCONV_API vconv_status vconv_fc_create(const vconv_fc_desc *d,
+                                       const float *weights,
+                                       const float *bias,
+                                       const vconv_options *opt,
+                                       vconv_fc **out);
+VCONV_API vconv_status vconv_fc_run(const vconv_fc *f, const float *src,
+                                    float *dst);
+/* "fc_gemv.avx512" (batch <= 4: W streamed once for all images) or
+   "fc_sgemm.avx512" (the packed SGEMM); NULL for a NULL plan. */
+VCONV_API const char *vconv_fc_impl_name(const vconv_fc *f);
+VCONV_API void vconv_fc_destroy(vconv_fc *f);
+
+/*
+ * Local response normalisation across channels (AlexNet, Caffe, oneDNN):
+ *   dst = src / (k + alpha / size * sum_{c' in window(c)} src[c']^2)^beta,
+ * window(c) = c - (size-1)/2 .. c + size/2, clipped to the channels.
+ * 0 takes the default: size 5, alpha 1e-4, beta 0.75, k 2 (AlexNet's).
+ * size must be positive, alpha, beta, k finite, k > 0.
+ */
+typedef struct {
+    int batch, channels, height, width;
+    int size;
+    float alpha, beta, k;
+    vconv_layout layout;
+} vconv_lrn_desc;
+
+typedef struct vconv_lrn vconv_lrn;
+
+VCONV_API vconv_status vconv_lrn_create(const vconv_lrn_desc *d,
+                                        const vconv_options *opt,
+                                        vconv_lrn **out);
+VCONV_API vconv_status vconv_lrn_run(const vconv_lrn *l, const float *src,
+                                     float *dst);
+/* "lrn.avx512" (NHWC, beta 0.75) or "lrn_any.scalar" (powf); NULL for a
+   NULL plan. */
+VCONV_API const char *vconv_lrn_impl_name(const vconv_lrn *l);
+VCONV_API void vconv_lrn_destroy(vconv_lrn *l);
+
+/*
+ * Softmax over the classes of each image, numerically stable (the row's
+ * maximum subtracted before exp): src and dst [batch][classes]; src == dst
+ * (in place) is allowed.
+ */
+typedef struct {
+    int batch, classes;
+} vconv_softmax_desc;
+
+typedef struct vconv_softmax vconv_softmax;
+
+VCONV_API vconv_status vconv_softmax_create(const vconv_softmax_desc *d,
+                                            const vconv_options *opt,
+                                            vconv_softmax **out);
+VCONV_API vconv_status vconv_softmax_run(const vconv_softmax *s,
+                                         const float *src, float *dst);
+VCONV_API void vconv_softmax_destroy(vconv_softmax *s);
+
+/* ReLU on n floats: dst[i] = src[i] < 0 ? 0 : src[i] (NaN stays NaN);
+   src == dst allowed. VCONV_ERR_INVALID_ARG for NULL pointers with n > 0. */
+VCONV_API vconv_status vconv_relu(const float *src, float *dst, size_t n);
+
+/* ---------------------------------------------------------- networks */
+
+typedef enum {
+    VCONV_LAYER_CONV = 0,   /* conv (its activation field fuses a ReLU) */
+    VCONV_LAYER_POOL,
+    VCONV_LAYER_FC,         /* flattens its input first (C, H, W order) */
+    VCONV_LAYER_LRN,
+    VCONV_LAYER_RELU,
+    VCONV_LAYER_SOFTMAX,    /* over the flattened C x H x W of an image */
+    VCONV_LAYER_FLATTEN     /* a view: C x H x W -> (C*H*W) x 1 x 1; only
+                               an fc or a softmax may follow it (else
+                               VCONV_ERR_UNSUPPORTED) */
+} vconv_layer_kind;
+
+/*
+ * One layer of a net. Only the fields of its kind are read, and of those
+ * only the ones the layer chooses: every input size (batch, channels,
+ * height, width, in_features) comes from the previous layer and is
+ * ignored here. conv: out_channels, kernel, stride, pads, dilation,
+ * groups, activation (layout ignored); pool: kernel, stride, pads, alg,
+ * ceil_mode; fc: out_features, activation; lrn: size, alpha, beta, k.
+ * An input size set anyway (conv.in_channels, pool.channels,
+ * fc.in_features) must match the previous layer's output, or create fails
+ * naming the layer, the field, its value and the output. A RELU right
+ * after a conv or fc is fused into it.
+ * Weights: conv [oc][ic/g][kh][kw]; fc [out][C*H*W of its input, in C, H,
+ * W order, the frameworks' flatten]; bias or NULL. Copied at create.
+ */
+typedef struct {
+    vconv_layer_kind kind;
+    const char *name;       /* for errors and profiles; NULL: "layer<i>" */
+    vconv_conv_desc conv;
+    vconv_pool_desc pool;
+    vconv_fc_desc fc;
+    vconv_lrn_desc lrn;
+    const float *weights, *bias;
+} vconv_net_layer;
+
+typedef struct {
+    int batch, channels, height, width;   /* the input */
+    vconv_layout layout;                  /* of src (NCHW or NHWC) */
+    const vconv_net_layer *layers;
+    int nlayers;
+} vconv_net_desc;
+
+typedef struct vconv_net vconv_net;
+
+/*
+ * Builds the net: infers every layer's shape from the input, validates
+ * each (errors name the layer, the field and its value: "layer 'fc6'
+ * (fc): ..."), creates every layer's plan with opt (convolution
+ * implementations chosen as for threads = 1, tuning included, then forced
+ * at the net's thread count, so that any thread count gives the same
+ * bits) and plans the buffers between layers once (two ping-pong buffers;
+ * nothing is allocated per run). Between layers activations are NHWC (a
+ * net of convs and ReLUs only: the desc's layout); an NCHW src is
+ * converted once at the start of a run, and dst is written in the desc's
+ * layout. On failure *out is NULL.
+ */
+VCONV_API vconv_status vconv_net_create(const vconv_net_desc *d,
+                                        const vconv_options *opt,
+                                        vconv_net **out);
+/* Floats of dst per image (the last layer's C x H x W). */
+VCONV_API int vconv_net_output_size(const vconv_net *n);
+/* The whole forward pass: src in the desc's layout, dst [batch][output
+   size] (must not overlap src). One run at a time per net: the buffers
+   between layers belong to the net (callers running one net from several
+   threads serialise; or build one net per thread). */
+VCONV_API vconv_status vconv_net_run(vconv_net *n, const float *src,
+                                     float *dst);
+/* The same, with seconds[i] = the wall time of step i (steps: see
+   vconv_net_step_count; step 0 may be the input conversion). */
+VCONV_API vconv_status vconv_net_run_profiled(vconv_net *n, const float *src,
+                                              float *dst, double *seconds);
+
+typedef struct {
+    const char *name;        /* the layer's name, or "input" / "output" for
+                                the layout conversions (and the copy) */
+    vconv_layer_kind kind;   /* FLATTEN for those */
+    const char *impl;        /* "direct.avx512", "pool.avx512", ... */
+    int out_c, out_h, out_w; /* per image */
+    long long macs;          /* per image: conv and fc multiply-adds */
+} vconv_net_step;
+
+/* The steps a run takes, in order: the layers (a fused ReLU is its conv's
+   or fc's step), plus "input" / "output" where a conversion is needed.
+   step_info: VCONV_ERR_INVALID_ARG for NULL or i out of range. */
+VCONV_API int vconv_net_step_count(const vconv_net *n);
+VCONV_API vconv_status vconv_net_step_info(const vconv_net *n, int i,
+                                           vconv_net_step *info);
+VCONV_API void vconv_net_destroy(vconv_net *n);
+
 #ifdef __cplusplus
 }
 #endif
