@@ -923,6 +923,18 @@ static void measure_machine(conv_run *r)
 
 int cmd_conv(int argc, char **argv)
 {
+    /* --dtype int8|bf16: the low-precision table (cmd_conv_lowp.c);
+       --dtype f32 is this command's default and is dropped here */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--dtype")) {
+            if (i + 1 < argc && !strcmp(argv[i + 1], "f32")) {
+                memmove(argv + i, argv + i + 2,
+                        (size_t)(argc - i - 1) * sizeof *argv);
+                argc -= 2;
+                break;
+            }
+            return cmd_conv_lowp(argc, argv);
+        }
     static conv_run run;      /* static: large, and the body's context */
     conv_run *r = &run;
     memset(r, 0, sizeof *r);

@@ -1,0 +1,394 @@
+/*
+ * qconv.c - the low-precision direct convolution's driver (baseline code):
+ * planning, weight packing, the padded input, threads. The arithmetic is in
+ * qconv-avx512vnni.c (int8, vpdpbusd) and qconv-avx512bf16.c (bf16,
+ * vdpbf16ps); qconv.h says the layouts.
+ *
+ * A run, per image and group: the input is copied into a padded buffer
+ * of 4-byte channel groups (rows split by column phase, qconv.h) (int8: u8 values, s8 shifted by
+ * +128 into u8, the padding the zero point: so padding is real 0; bf16: two
+ * channels, padding 0), with the columns a pixel tile may overrun. Jobs are
+ * (image, group, output row, output-channel tile), split statically over
+ * the threads; each output is computed by one microkernel call, so the
+ * result does not depend on the thread count.
+ *
+ * int8 arithmetic: vpdpbusd multiplies u8 activations by s8 weights. The
+ * kernel sums x_u8 * w over every tap (padding included); the bias it
+ * starts from is bias - zp_u8 * sum(w), so the result is
+ * bias + sum (x - zp) * w exactly (int32 wraps in both terms, and the
+ * contract's limits make the true value fit an int32, hence equal).
+ */
+#include "qconv.h"
+#include "../../dispatch/cpu.h"
+#include "../../dispatch/dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#if VCONV_ARCH_X86_64
+VCONV_INTERNAL void vconv_qconv_row_int8__avx512vnni(
+    const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile, int x0,
+    int x1, void *dst, size_t pix_stride, size_t ch_stride);
+VCONV_INTERNAL void vconv_qconv_row_bf16__avx512bf16(
+    const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile, int x0,
+    int x1, void *dst, size_t pix_stride, size_t ch_stride);
+#endif
+
+/* Per reduction step a tile issues nb*ur dot instructions (2 a cycle),
+   nb + ur loads (2 a cycle), and needs >= 10 accumulators in flight to hide
+   the latency of 5, plus about 2 cycles of loop and pointer work (in half
+   cycles: 4); the last tiles of a row and of the channels are paid in full
+   (overrun pixels, zero channels). */
+static void plan_tile(const vconv_problem *p, int nbl, int *nb, int *ur)
+{
+    static const int t[][2] = {
+#define T(a, b) {a, b},
+        VCONV_QC_TILES(T)
+#undef T
+    };
+    double best = INFINITY;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        int b = t[i][0], u = t[i][1];
+        if (b > nbl && b > 1)
+            continue;
+        double step = b * u;
+        if (step < b + u)
+            step = b + u;
+        if (step < 10)
+            step = 10;
+        step += 4;
+        double c = (double)vconv_div_up(nbl, b) * vconv_div_up(p->ow, u) *
+                   step;
+        if (c < best) {
+            best = c;
+            *nb = b;
+            *ur = u;
+        }
+    }
+}
+
+static bool q_supports(uint32_t kind, const vconv_problem *p, char *why,
+                       size_t len)
+{
+    if (vconv_problem_kind(p) != kind) {
+        snprintf(why, len, "not %s", kind == VCONV_DT_INT8 ? "int8" : "bf16");
+        return false;
+    }
+    /* the padded input (qconv.h) of every image and group, at the widest
+       tile's overrun, in 64 bits: huge paddings are the reference's */
+    const int per = kind == VCONV_DT_INT8 ? 4 : 2;
+    int64_t ihp = (int64_t)(p->oh - 1) * p->sh + (int64_t)(p->kh - 1) * p->dh +
+                  1;
+    int64_t iwp = (int64_t)(p->ow + 27) * p->sw + (int64_t)(p->kw - 1) * p->dw +
+                  1 + p->sw;
+    double bytes = (double)ihp * iwp * vconv_div_up(p->icg, per) * 4.0 *
+                   p->mb * p->g;
+    if (ihp > INT32_MAX || iwp > INT32_MAX || bytes > 4294967296.0) {
+        snprintf(why, len, "padded input too large (%.3g bytes)", bytes);
+        return false;
+    }
+    return true;
+}
+
+static bool int8_supports(const vconv_problem *p, char *why, size_t len)
+{
+    return q_supports(VCONV_DT_INT8, p, why, len);
+}
+
+static bool bf16_supports(const vconv_problem *p, char *why, size_t len)
+{
+    return q_supports(VCONV_DT_BF16, p, why, len);
+}
+
+/* The nominal AVX-512 scale times the dot product's width (4 int8 or 2 bf16
+   products a lane) at the efficiency of the tile and the channel padding. */
+static double q_estimate(uint32_t kind, const vconv_problem *p)
+{
+    int nbl = vconv_div_up(p->ocg, VCONV_QC_V), nb = 1, ur = 1;
+    plan_tile(p, nbl, &nb, &ur);
+    const int per = kind == VCONV_DT_INT8 ? 4 : 2;
+    double eff = (double)p->icg / vconv_round_up(p->icg, per) *
+                 ((double)p->ocg / (vconv_round_up(nbl, nb) * VCONV_QC_V)) *
+                 ((double)p->ow / vconv_round_up(p->ow, ur)) * 0.8;
+    return vconv_problem_flops(p) /
+           (vconv_isa_nominal_gflops(VCONV_ISA_AVX512) * 1e9 * per * eff *
+            p->threads);
+}
+
+static double int8_estimate(const vconv_problem *p, char *why, size_t len)
+{
+    (void)why;
+    (void)len;
+    return q_estimate(VCONV_DT_INT8, p);
+}
+
+static double bf16_estimate(const vconv_problem *p, char *why, size_t len)
+{
+    (void)why;
+    (void)len;
+    return q_estimate(VCONV_DT_BF16, p);
+}
+
+static void q_destroy(void *state)
+{
+    vconv_qplan *pl = state;
+    vconv_free(pl->w);
+    vconv_free(pl->bias_i);
+    vconv_free(pl->bias_f);
+    vconv_free(pl->scale);
+    vconv_free(pl->tapoff);
+    free(pl);
+}
+
+static vconv_status q_create(const vconv_problem *p, const void *weights,
+                             const float *wsc, const void *bias,
+                             vconv_qrow_fn row, void **state)
+{
+    const uint32_t kind = vconv_problem_kind(p);
+    const bool i8 = kind == VCONV_DT_INT8;
+    const int per = i8 ? 4 : 2;
+    vconv_qparams q = {0};
+    vconv_status st;
+    if (i8 && (st = vconv_qparams_init(p, wsc, bias, &q)) != VCONV_OK)
+        return st;
+    vconv_qplan *pl = calloc(1, sizeof *pl);
+    if (!pl) {
+        vconv_qparams_free(&q);
+        return VCONV_ERR_NO_MEMORY;
+    }
+    pl->p = *p;
+    pl->kind = kind;
+    pl->row = row;
+    pl->cg = vconv_div_up(p->icg, per);
+    pl->nbl = vconv_div_up(p->ocg, VCONV_QC_V);
+    plan_tile(p, pl->nbl, &pl->nb, &pl->ur);
+    pl->ntile = vconv_div_up(pl->nbl, pl->nb);
+    pl->ihp = (p->oh - 1) * p->sh + (p->kh - 1) * p->dh + 1;
+    pl->iwp = (vconv_round_up(p->ow, pl->ur) - 1) * p->sw +
+              (p->kw - 1) * p->dw + 1;
+    pl->wph = vconv_div_up(pl->iwp, p->sw);
+    pl->rowsz = (size_t)p->sw * pl->cg * pl->wph;
+    const int zx_u8 = p->src_dt == VCONV_S8 ? p->src_zp + 128 : p->src_zp;
+    pl->fill = i8 ? (uint32_t)zx_u8 * 0x01010101u : 0;
+    const int nbv = pl->nb * VCONV_QC_V;       /* channels a tile */
+    const size_t och = (size_t)p->g * pl->ntile * nbv;
+    const size_t taps = (size_t)p->kh * p->kw;
+    const size_t nw = och * taps * pl->cg;
+    pl->w = vconv_alloc(nw * 4);
+    pl->tapoff = vconv_alloc(taps * sizeof(uint32_t));
+    pl->scale = i8 ? vconv_alloc(och * sizeof(float)) : NULL;
+    pl->bias_i = i8 ? vconv_alloc(och * sizeof(int32_t)) : NULL;
+    pl->bias_f = i8 ? NULL : vconv_alloc(och * sizeof(float));
+    if (!pl->w || !pl->tapoff || (i8 && (!pl->scale || !pl->bias_i)) ||
+        (!i8 && !pl->bias_f)) {
+        vconv_qparams_free(&q);
+        q_destroy(pl);
+        return VCONV_ERR_NO_MEMORY;
+    }
+    for (int i = 0; i < p->kh; i++)
+        for (int j = 0; j < p->kw; j++) {
+            const int col = j * p->dw;
+            pl->tapoff[i * p->kw + j] =
+                (uint32_t)((size_t)i * p->dh * pl->rowsz +
+                           (size_t)(col % p->sw) * pl->cg * pl->wph +
+                           (size_t)(col / p->sw));
+        }
+    if (vconv_verbose_level() >= 2)
+        vconv_log("%s plan: tile %d x %d pixels (%d tiles of %d channels), "
+                  "%d channel groups of %d, padded input %d x %d",
+                  i8 ? "direct_int8" : "direct_bf16", pl->nb * VCONV_QC_V,
+                  pl->ur, pl->ntile, pl->nb * VCONV_QC_V, pl->cg, per,
+                  pl->ihp, pl->iwp);
+    pl->lo = q.lo;
+    pl->hi = q.hi;
+    pl->zp = q.zp;
+    if (!i8 && p->act == VCONV_ACT_RELU)
+        pl->lo = 0;
+    const int8_t *w8 = weights;
+    const uint16_t *w16 = weights;
+    const float *bf = bias;
+    for (int g = 0; g < p->g; g++)
+        for (int t = 0; t < pl->ntile; t++)
+            for (int v = 0; v < nbv; v++) {
+                const int oi = t * nbv + v;          /* in the group */
+                const size_t slot = ((size_t)g * pl->ntile + t) * nbv + v;
+                const bool real = oi < p->ocg;
+                const int o = g * p->ocg + oi;
+                int64_t sumw = 0;
+                const int b = v / VCONV_QC_V, l = v % VCONV_QC_V;
+                for (size_t tap = 0; tap < taps; tap++)
+                    for (int c = 0; c < pl->cg; c++) {
+                        uint32_t u = 0;
+                        for (int e = 0; e < per && real; e++) {
+                            int ch = c * per + e;
+                            if (ch >= p->icg)
+                                break;
+                            size_t at = ((size_t)o * p->icg + ch) * taps + tap;
+                            if (i8) {
+                                sumw += w8[at];
+                                u |= (uint32_t)(uint8_t)w8[at] << (8 * e);
+                            } else {
+                                u |= (uint32_t)w16[at] << (16 * e);
+                            }
+                        }
+                        size_t at = ((((size_t)g * pl->ntile + t) * taps +
+                                      tap) * pl->cg + c) * nbv +
+                                    (size_t)b * VCONV_QC_V + l;
+                        pl->w[at] = u;
+                    }
+                if (i8) {
+                    /* bias - zp * sum(w) modulo 2^32 (see the top) */
+                    uint32_t bi = real ? (uint32_t)q.bias[o] : 0;
+                    bi -= (uint32_t)zx_u8 * (uint32_t)(int32_t)sumw;
+                    int32_t bs;
+                    memcpy(&bs, &bi, 4);
+                    pl->bias_i[slot] = bs;
+                    pl->scale[slot] = real ? q.scale[o] : 1.0f;
+                } else {
+                    pl->bias_f[slot] = real && bf ? bf[o] : 0.0f;
+                }
+            }
+    vconv_qparams_free(&q);
+    *state = pl;
+    return VCONV_OK;
+}
+
+#if VCONV_ARCH_X86_64
+static vconv_status int8_create(const vconv_problem *p, const void *w,
+                                const float *wsc, const void *b, void **state)
+{
+    return q_create(p, w, wsc, b, vconv_qconv_row_int8__avx512vnni, state);
+}
+
+static vconv_status bf16_create(const vconv_problem *p, const void *w,
+                                const float *wsc, const void *b, void **state)
+{
+    return q_create(p, w, wsc, b, vconv_qconv_row_bf16__avx512bf16, state);
+}
+#endif
+
+/* One padded row of image n, group g into xr[sw][cg][wph] (qconv.h). */
+static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
+                    int yp, uint32_t *xr)
+{
+    const vconv_problem *p = &pl->p;
+    const int iy = yp - p->pt, cg = pl->cg, sw = p->sw, wph = pl->wph;
+    for (size_t i = 0; i < pl->rowsz; i++)
+        xr[i] = pl->fill;
+    if (iy < 0 || iy >= p->ih)
+        return;
+    const bool nhwc = p->layout == VCONV_NHWC;
+    const bool i8 = pl->kind == VCONV_DT_INT8;
+    const int per = i8 ? 4 : 2;
+    const int x0 = vconv_max_i(0, p->pl);
+    const int x1 = vconv_min_i(pl->iwp, p->pl + p->iw);
+    const size_t c0 = (size_t)g * p->icg;
+    const uint8_t *s8 = src;
+    const uint16_t *s16 = src;
+    const uint8_t flip = p->src_dt == VCONV_S8 ? 0x80 : 0;
+    /* NHWC: a pixel's channels are consecutive; NCHW: a channel's row is */
+    const size_t cstep = nhwc ? 1 : (size_t)p->ih * p->iw;
+    const size_t xstep = nhwc ? (size_t)p->ic : 1;
+    const size_t base = nhwc ? ((size_t)n * p->ih + iy) * p->iw * p->ic + c0
+                             : ((size_t)n * p->ic + c0) * p->ih * p->iw +
+                                   (size_t)iy * p->iw;
+    for (int xp = x0; xp < x1; xp++) {
+        const size_t at = base + (size_t)(xp - p->pl) * xstep;
+        uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
+        for (int c = 0; c < cg; c++) {
+            uint32_t u = pl->fill;
+            for (int e = 0; e < per; e++) {
+                const int ch = c * per + e;
+                if (ch >= p->icg)
+                    break;
+                if (i8) {
+                    u &= ~(0xffu << (8 * e));
+                    u |= (uint32_t)(s8[at + ch * cstep] ^ flip) << (8 * e);
+                } else {
+                    u &= ~(0xffffu << (16 * e));
+                    u |= (uint32_t)s16[at + ch * cstep] << (16 * e);
+                }
+            }
+            d[(size_t)c * wph] = u;
+        }
+    }
+}
+
+static vconv_status q_run(const void *state, const vconv_problem *p,
+                          const void *src, void *dst)
+{
+    const vconv_qplan *pl = state;
+    const size_t plane = (size_t)pl->ihp * pl->rowsz;   /* uint32 */
+    size_t bytes;
+    if (!vconv_mul_size(plane * 4, (size_t)p->mb * p->g, &bytes))
+        return VCONV_ERR_NO_MEMORY;
+    uint32_t *xb = vconv_scratch(VCONV_SCRATCH_SHARED, bytes);
+    if (!xb)
+        return VCONV_ERR_NO_MEMORY;
+    const long rows = (long)p->mb * p->g * pl->ihp;
+    const long jobs = (long)p->mb * p->g * p->oh * pl->ntile;
+    const size_t es = vconv_dtype_size(p->dst_dt);
+    const bool nhwc = p->layout == VCONV_NHWC;
+    const size_t ohw = (size_t)p->oh * p->ow;
+#pragma omp parallel num_threads(p->threads)
+    {
+#pragma omp for schedule(static)
+        for (long r = 0; r < rows; r++) {
+            const int yp = (int)(r % pl->ihp);
+            const long ng = r / pl->ihp;
+            pad_row(pl, src, (int)(ng / p->g), (int)(ng % p->g), yp,
+                    xb + (size_t)ng * plane + (size_t)yp * pl->rowsz);
+        }
+#pragma omp for schedule(static)
+        for (long j = 0; j < jobs; j++) {
+            const int t = (int)(j % pl->ntile);
+            long k = j / pl->ntile;
+            const int y = (int)(k % p->oh);
+            k /= p->oh;
+            const int g = (int)(k % p->g), n = (int)(k / p->g);
+            const size_t c0 = (size_t)g * p->ocg;
+            char *d = dst;
+            size_t ps, cs, base;
+            if (nhwc) {
+                ps = (size_t)p->oc;
+                cs = 1;
+                base = ((size_t)n * p->oh + y) * p->ow * p->oc + c0;
+            } else {
+                ps = 1;
+                cs = ohw;
+                base = ((size_t)n * p->oc + c0) * ohw + (size_t)y * p->ow;
+            }
+            pl->row(pl, xb + (size_t)k * plane, g, y, t, 0, p->ow,
+                    d + base * es, ps, cs);
+        }
+    }
+    return VCONV_OK;
+}
+
+#if VCONV_ARCH_X86_64
+const vconv_impl vconv_impl_direct_int8_avx512 = {
+    .name = "direct_int8.avx512",
+    .algo = VCONV_ALGO_DIRECT,
+    .isa = VCONV_ISA_AVX512,
+    .supports = int8_supports,
+    .estimate = int8_estimate,
+    .destroy = q_destroy,
+    .dtypes = VCONV_DT_INT8,
+    .cpu_needs = VCONV_CPU_X86_AVX512VNNI,
+    .create_q = int8_create,
+    .run_q = q_run,
+};
+
+const vconv_impl vconv_impl_direct_bf16_avx512 = {
+    .name = "direct_bf16.avx512",
+    .algo = VCONV_ALGO_DIRECT,
+    .isa = VCONV_ISA_AVX512,
+    .supports = bf16_supports,
+    .estimate = bf16_estimate,
+    .destroy = q_destroy,
+    .dtypes = VCONV_DT_BF16,
+    .cpu_needs = VCONV_CPU_X86_AVX512BF16,
+    .create_q = bf16_create,
+    .run_q = q_run,
+};
+#endif
