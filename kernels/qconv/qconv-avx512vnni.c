@@ -13,6 +13,8 @@
 
 #define QK_ACC __m512i
 #define QK_WT __m512i
+#define QK_XT __m512i
+#define QK_TILES VCONV_QC_TILES_ZMM
 #define QK_ZERO() _mm512_setzero_si512()
 #define QK_LOADW(p) _mm512_load_si512((const void *)(p))
 #define QK_BCAST(p) _mm512_set1_epi32((int)*(p))

@@ -4,9 +4,10 @@
  * defines, before including it:
  *   QK_ACC            the accumulator type (__m512i, __m512)
  *   QK_ZERO()         a zero accumulator
- *   QK_WT             the type of a weight vector / broadcast input
+ *   QK_WT, QK_XT      the types of a weight vector, a broadcast input
  *   QK_LOADW(p)       the aligned 64-byte weight vector at p
  *   QK_BCAST(p)       the 32-bit word at p in every lane
+ *   QK_TILES          the tile list (VCONV_QC_TILES_ZMM / _PAIR)
  *   QK_DOT(a, x, w)   a += the 4-byte-group dot product of broadcast x and
  *                     weights w (vpdpbusd / vdpbf16ps)
  *   qk_epilogue()     static void qk_epilogue(const vconv_qplan *pl,
@@ -57,7 +58,7 @@ qk_tile(const vconv_qplan *pl, const uint32_t *xg, int y, int x,
                 w[b] = QK_LOADW(wp + b * VCONV_QC_V);
 #pragma GCC unroll 28
             for (int u = 0; u < UR; u++) {
-                const QK_WT xv = QK_BCAST(xp + u);
+                const QK_XT xv = QK_BCAST(xp + u);
 #pragma GCC unroll 4
                 for (int b = 0; b < NB; b++)
                     acc[u * NB + b] = QK_DOT(acc[u * NB + b], xv, w[b]);
@@ -91,7 +92,7 @@ qk_tile(const vconv_qplan *pl, const uint32_t *xg, int y, int x,
             qk_tile(pl, xg, y, x, wt, NB, UR,                                  \
                     x1 - x < UR ? x1 - x : UR, slot0, dst, ps, cs, nch, es);  \
     }
-VCONV_QC_TILES(QK_INST)
+QK_TILES(QK_INST)
 #undef QK_INST
 
 void QK_NAME(const vconv_qplan *pl, const uint32_t *xg, int g, int y,
@@ -113,7 +114,7 @@ void QK_NAME(const vconv_qplan *pl, const uint32_t *xg, int g, int y,
         qk_row_##NB##_##UR(pl, xg, y, wt, x0, x1, slot0, d, pix_stride,        \
                            ch_stride, nch, es);                                \
         break;
-        VCONV_QC_TILES(QK_CASE)
+        QK_TILES(QK_CASE)
 #undef QK_CASE
     default:
         break; /* plan_tile only picks tiles of the list */

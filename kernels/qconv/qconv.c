@@ -25,29 +25,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#define ROW_FN(name)                                                           \
+    VCONV_INTERNAL void name(const vconv_qplan *pl, const uint32_t *xg, int g, \
+                             int y, int tile, int x0, int x1, void *dst,      \
+                             size_t pix_stride, size_t ch_stride);
+#define T(a, b) {a, b},
+#define NT(t) (int)(sizeof t / sizeof t[0])
 #if VCONV_ARCH_X86_64
-VCONV_INTERNAL void vconv_qconv_row_int8__avx512vnni(
-    const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile, int x0,
-    int x1, void *dst, size_t pix_stride, size_t ch_stride);
-VCONV_INTERNAL void vconv_qconv_row_bf16__avx512bf16(
-    const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile, int x0,
-    int x1, void *dst, size_t pix_stride, size_t ch_stride);
+ROW_FN(vconv_qconv_row_int8__avx512vnni)
+ROW_FN(vconv_qconv_row_bf16__avx512bf16)
+ROW_FN(vconv_qconv_row_int8__avxvnni)
+ROW_FN(vconv_qconv_row_int8__avx2)
+static const int tiles_zmm[][2] = {VCONV_QC_TILES_ZMM(T)};
+static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
+static const vconv_qisa isa_vnni512 = {
+    "direct_int8.avx512", vconv_qconv_row_int8__avx512vnni, tiles_zmm,
+    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512};
+static const vconv_qisa isa_bf16_512 = {
+    "direct_bf16.avx512", vconv_qconv_row_bf16__avx512bf16, tiles_zmm,
+    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512};
+static const vconv_qisa isa_avxvnni = {
+    "direct_int8vnni.avx2", vconv_qconv_row_int8__avxvnni, tiles_pair,
+    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2};
+static const vconv_qisa isa_avx2 = {
+    "direct_int8.avx2", vconv_qconv_row_int8__avx2, tiles_pair,
+    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2};
 #endif
+#if VCONV_ARCH_AARCH64
+ROW_FN(vconv_qconv_row_int8__neondot)
+static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
+static const vconv_qisa isa_neondot = {
+    "direct_int8.neon", vconv_qconv_row_int8__neondot, tiles_pair,
+    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON};
+#endif
+#undef T
+
+/* Channels a 4-byte group for a kind and domain. */
+static int per_of(uint32_t kind, int dom)
+{
+    return kind == VCONV_DT_INT8 && dom != VCONV_QD_I16 ? 4 : 2;
+}
 
 /* Per reduction step a tile issues nb*ur dot instructions (2 a cycle),
    nb + ur loads (2 a cycle), and needs >= 10 accumulators in flight to hide
    the latency of 5, plus about 2 cycles of loop and pointer work (in half
    cycles: 4); the last tiles of a row and of the channels are paid in full
    (overrun pixels, zero channels). */
-static void plan_tile(const vconv_problem *p, int nbl, int *nb, int *ur)
+static void plan_tile(const vconv_problem *p, const vconv_qisa *isa, int nbl,
+                      int *nb, int *ur)
 {
-    static const int t[][2] = {
-#define T(a, b) {a, b},
-        VCONV_QC_TILES(T)
-#undef T
-    };
+    const int (*t)[2] = isa->tiles;
+    const size_t nt = (size_t)isa->ntiles;
     double best = INFINITY;
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+    for (size_t i = 0; i < nt; i++) {
         int b = t[i][0], u = t[i][1];
         if (b > nbl && b > 1)
             continue;
@@ -67,8 +97,8 @@ static void plan_tile(const vconv_problem *p, int nbl, int *nb, int *ur)
     }
 }
 
-static bool q_supports(uint32_t kind, const vconv_problem *p, char *why,
-                       size_t len)
+static bool q_supports(uint32_t kind, const vconv_qisa *isa,
+                       const vconv_problem *p, char *why, size_t len)
 {
     if (vconv_problem_kind(p) != kind) {
         snprintf(why, len, "not %s", kind == VCONV_DT_INT8 ? "int8" : "bf16");
@@ -76,7 +106,7 @@ static bool q_supports(uint32_t kind, const vconv_problem *p, char *why,
     }
     /* the padded input (qconv.h) of every image and group, at the widest
        tile's overrun, in 64 bits: huge paddings are the reference's */
-    const int per = kind == VCONV_DT_INT8 ? 4 : 2;
+    const int per = per_of(kind, isa->dom);
     int64_t ihp = (int64_t)(p->oh - 1) * p->sh + (int64_t)(p->kh - 1) * p->dh +
                   1;
     int64_t iwp = (int64_t)(p->ow + 27) * p->sw + (int64_t)(p->kw - 1) * p->dw +
@@ -90,43 +120,20 @@ static bool q_supports(uint32_t kind, const vconv_problem *p, char *why,
     return true;
 }
 
-static bool int8_supports(const vconv_problem *p, char *why, size_t len)
-{
-    return q_supports(VCONV_DT_INT8, p, why, len);
-}
-
-static bool bf16_supports(const vconv_problem *p, char *why, size_t len)
-{
-    return q_supports(VCONV_DT_BF16, p, why, len);
-}
-
-/* The nominal AVX-512 scale times the dot product's width (4 int8 or 2 bf16
-   products a lane) at the efficiency of the tile and the channel padding. */
-static double q_estimate(uint32_t kind, const vconv_problem *p)
+/* The ISA's nominal scale times the dot product's width (4 int8 or 2
+   16-bit products a lane) at the efficiency of the tile and the channel
+   padding. */
+static double q_estimate(uint32_t kind, const vconv_qisa *isa,
+                         const vconv_problem *p)
 {
     int nbl = vconv_div_up(p->ocg, VCONV_QC_V), nb = 1, ur = 1;
-    plan_tile(p, nbl, &nb, &ur);
-    const int per = kind == VCONV_DT_INT8 ? 4 : 2;
+    plan_tile(p, isa, nbl, &nb, &ur);
+    const int per = per_of(kind, isa->dom);
     double eff = (double)p->icg / vconv_round_up(p->icg, per) *
                  ((double)p->ocg / (vconv_round_up(nbl, nb) * VCONV_QC_V)) *
                  ((double)p->ow / vconv_round_up(p->ow, ur)) * 0.8;
     return vconv_problem_flops(p) /
-           (vconv_isa_nominal_gflops(VCONV_ISA_AVX512) * 1e9 * per * eff *
-            p->threads);
-}
-
-static double int8_estimate(const vconv_problem *p, char *why, size_t len)
-{
-    (void)why;
-    (void)len;
-    return q_estimate(VCONV_DT_INT8, p);
-}
-
-static double bf16_estimate(const vconv_problem *p, char *why, size_t len)
-{
-    (void)why;
-    (void)len;
-    return q_estimate(VCONV_DT_BF16, p);
+           (vconv_isa_nominal_gflops(isa->isa) * 1e9 * per * eff * p->threads);
 }
 
 static void q_destroy(void *state)
@@ -142,11 +149,11 @@ static void q_destroy(void *state)
 
 static vconv_status q_create(const vconv_problem *p, const void *weights,
                              const float *wsc, const void *bias,
-                             vconv_qrow_fn row, void **state)
+                             const vconv_qisa *isa, void **state)
 {
     const uint32_t kind = vconv_problem_kind(p);
     const bool i8 = kind == VCONV_DT_INT8;
-    const int per = i8 ? 4 : 2;
+    const int per = per_of(kind, isa->dom);
     vconv_qparams q = {0};
     vconv_status st;
     if (i8 && (st = vconv_qparams_init(p, wsc, bias, &q)) != VCONV_OK)
@@ -158,18 +165,24 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     }
     pl->p = *p;
     pl->kind = kind;
-    pl->row = row;
+    pl->row = isa->row;
+    pl->per = per;
+    pl->dom = i8 ? isa->dom : VCONV_QD_I16;
     pl->cg = vconv_div_up(p->icg, per);
     pl->nbl = vconv_div_up(p->ocg, VCONV_QC_V);
-    plan_tile(p, pl->nbl, &pl->nb, &pl->ur);
+    plan_tile(p, isa, pl->nbl, &pl->nb, &pl->ur);
     pl->ntile = vconv_div_up(pl->nbl, pl->nb);
     pl->ihp = (p->oh - 1) * p->sh + (p->kh - 1) * p->dh + 1;
     pl->iwp = (vconv_round_up(p->ow, pl->ur) - 1) * p->sw +
               (p->kw - 1) * p->dw + 1;
     pl->wph = vconv_div_up(pl->iwp, p->sw);
     pl->rowsz = (size_t)p->sw * pl->cg * pl->wph;
+    /* the zero point in the kernel's domain (see VCONV_QD_*) */
     const int zx_u8 = p->src_dt == VCONV_S8 ? p->src_zp + 128 : p->src_zp;
-    pl->fill = i8 ? (uint32_t)zx_u8 * 0x01010101u : 0;
+    const int zx = pl->dom == VCONV_QD_S8 ? zx_u8 - 128 : zx_u8;
+    pl->fill = !i8 ? 0
+               : per == 4 ? (uint32_t)(uint8_t)zx * 0x01010101u
+                          : (uint32_t)(uint16_t)zx * 0x00010001u;
     const int nbv = pl->nb * VCONV_QC_V;       /* channels a tile */
     const size_t och = (size_t)p->g * pl->ntile * nbv;
     const size_t taps = (size_t)p->kh * p->kw;
@@ -196,7 +209,7 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     if (vconv_verbose_level() >= 2)
         vconv_log("%s plan: tile %d x %d pixels (%d tiles of %d channels), "
                   "%d channel groups of %d, padded input %d x %d",
-                  i8 ? "direct_int8" : "direct_bf16", pl->nb * VCONV_QC_V,
+                  isa->name, pl->nb * VCONV_QC_V,
                   pl->ur, pl->ntile, pl->nb * VCONV_QC_V, pl->cg, per,
                   pl->ihp, pl->iwp);
     pl->lo = q.lo;
@@ -224,9 +237,13 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
                             if (ch >= p->icg)
                                 break;
                             size_t at = ((size_t)o * p->icg + ch) * taps + tap;
-                            if (i8) {
+                            if (i8 && per == 4) {
                                 sumw += w8[at];
                                 u |= (uint32_t)(uint8_t)w8[at] << (8 * e);
+                            } else if (i8) {
+                                sumw += w8[at];
+                                u |= (uint32_t)(uint16_t)(int16_t)w8[at]
+                                     << (16 * e);
                             } else {
                                 u |= (uint32_t)w16[at] << (16 * e);
                             }
@@ -239,7 +256,7 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
                 if (i8) {
                     /* bias - zp * sum(w) modulo 2^32 (see the top) */
                     uint32_t bi = real ? (uint32_t)q.bias[o] : 0;
-                    bi -= (uint32_t)zx_u8 * (uint32_t)(int32_t)sumw;
+                    bi -= (uint32_t)zx * (uint32_t)(int32_t)sumw;
                     int32_t bs;
                     memcpy(&bs, &bi, 4);
                     pl->bias_i[slot] = bs;
@@ -253,18 +270,32 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     return VCONV_OK;
 }
 
+#define ENTRY_FNS(tag, kind_, isa_)                                            \
+    static bool tag##_supports(const vconv_problem *p, char *why, size_t len) \
+    {                                                                          \
+        return q_supports(kind_, &isa_, p, why, len);                          \
+    }                                                                          \
+    static double tag##_estimate(const vconv_problem *p, char *why,           \
+                                 size_t len)                                  \
+    {                                                                          \
+        (void)why;                                                             \
+        (void)len;                                                             \
+        return q_estimate(kind_, &isa_, p);                                    \
+    }                                                                          \
+    static vconv_status tag##_create(const vconv_problem *p, const void *w,   \
+                                     const float *wsc, const void *b,         \
+                                     void **state)                            \
+    {                                                                          \
+        return q_create(p, w, wsc, b, &isa_, state);                           \
+    }
 #if VCONV_ARCH_X86_64
-static vconv_status int8_create(const vconv_problem *p, const void *w,
-                                const float *wsc, const void *b, void **state)
-{
-    return q_create(p, w, wsc, b, vconv_qconv_row_int8__avx512vnni, state);
-}
-
-static vconv_status bf16_create(const vconv_problem *p, const void *w,
-                                const float *wsc, const void *b, void **state)
-{
-    return q_create(p, w, wsc, b, vconv_qconv_row_bf16__avx512bf16, state);
-}
+ENTRY_FNS(vnni512, VCONV_DT_INT8, isa_vnni512)
+ENTRY_FNS(bf16_512, VCONV_DT_BF16, isa_bf16_512)
+ENTRY_FNS(avxvnni, VCONV_DT_INT8, isa_avxvnni)
+ENTRY_FNS(avx2, VCONV_DT_INT8, isa_avx2)
+#endif
+#if VCONV_ARCH_AARCH64
+ENTRY_FNS(neondot, VCONV_DT_INT8, isa_neondot)
 #endif
 
 /* One padded row of image n, group g into xr[sw][cg][wph] (qconv.h). */
@@ -279,13 +310,16 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
         return;
     const bool nhwc = p->layout == VCONV_NHWC;
     const bool i8 = pl->kind == VCONV_DT_INT8;
-    const int per = i8 ? 4 : 2;
+    const int per = pl->per;
     const int x0 = vconv_max_i(0, p->pl);
     const int x1 = vconv_min_i(pl->iwp, p->pl + p->iw);
     const size_t c0 = (size_t)g * p->icg;
     const uint8_t *s8 = src;
     const uint16_t *s16 = src;
-    const uint8_t flip = p->src_dt == VCONV_S8 ? 0x80 : 0;
+    /* into the kernel's domain: u8 (and I16) flip an s8 src's sign bit
+       (+128), S8 flips a u8 src's (-128) */
+    const bool to_s8 = pl->dom == VCONV_QD_S8;
+    const uint8_t flip = (p->src_dt == VCONV_S8) != to_s8 ? 0x80 : 0;
     /* NHWC: a pixel's channels are consecutive; NCHW: a channel's row is */
     const size_t cstep = nhwc ? 1 : (size_t)p->ih * p->iw;
     const size_t xstep = nhwc ? (size_t)p->ic : 1;
@@ -295,19 +329,30 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
     for (int xp = x0; xp < x1; xp++) {
         const size_t at = base + (size_t)(xp - p->pl) * xstep;
         uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
-        for (int c = 0; c < cg; c++) {
-            uint32_t u = pl->fill;
-            for (int e = 0; e < per; e++) {
-                const int ch = c * per + e;
-                if (ch >= p->icg)
-                    break;
-                if (i8) {
+        if (per == 4) {
+            for (int c = 0; c < cg; c++) {
+                uint32_t u = pl->fill;
+                for (int e = 0; e < 4; e++) {
+                    const int ch = c * 4 + e;
+                    if (ch >= p->icg)
+                        break;
                     u &= ~(0xffu << (8 * e));
                     u |= (uint32_t)(s8[at + ch * cstep] ^ flip) << (8 * e);
-                } else {
-                    u &= ~(0xffffu << (16 * e));
-                    u |= (uint32_t)s16[at + ch * cstep] << (16 * e);
                 }
+                d[(size_t)c * wph] = u;
+            }
+            continue;
+        }
+        for (int c = 0; c < cg; c++) {
+            uint32_t u = pl->fill;
+            for (int e = 0; e < 2; e++) {
+                const int ch = c * 2 + e;
+                if (ch >= p->icg)
+                    break;
+                u &= ~(0xffffu << (16 * e));
+                u |= (uint32_t)(i8 ? (uint16_t)(s8[at + ch * cstep] ^ flip)
+                                   : s16[at + ch * cstep])
+                     << (16 * e);
             }
             d[(size_t)c * wph] = u;
         }
@@ -365,30 +410,28 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
     return VCONV_OK;
 }
 
+#define ENTRY(sym, name_, tag, isa_, kind_, needs)                              \
+    const vconv_impl sym = {.name = name_,                                     \
+                            .algo = VCONV_ALGO_DIRECT,                         \
+                            .isa = isa_,                                       \
+                            .supports = tag##_supports,                        \
+                            .estimate = tag##_estimate,                        \
+                            .destroy = q_destroy,                              \
+                            .dtypes = kind_,                                   \
+                            .cpu_needs = needs,                                \
+                            .create_q = tag##_create,                          \
+                            .run_q = q_run};
 #if VCONV_ARCH_X86_64
-const vconv_impl vconv_impl_direct_int8_avx512 = {
-    .name = "direct_int8.avx512",
-    .algo = VCONV_ALGO_DIRECT,
-    .isa = VCONV_ISA_AVX512,
-    .supports = int8_supports,
-    .estimate = int8_estimate,
-    .destroy = q_destroy,
-    .dtypes = VCONV_DT_INT8,
-    .cpu_needs = VCONV_CPU_X86_AVX512VNNI,
-    .create_q = int8_create,
-    .run_q = q_run,
-};
-
-const vconv_impl vconv_impl_direct_bf16_avx512 = {
-    .name = "direct_bf16.avx512",
-    .algo = VCONV_ALGO_DIRECT,
-    .isa = VCONV_ISA_AVX512,
-    .supports = bf16_supports,
-    .estimate = bf16_estimate,
-    .destroy = q_destroy,
-    .dtypes = VCONV_DT_BF16,
-    .cpu_needs = VCONV_CPU_X86_AVX512BF16,
-    .create_q = bf16_create,
-    .run_q = q_run,
-};
+ENTRY(vconv_impl_direct_int8_avx512, "direct_int8.avx512", vnni512,
+      VCONV_ISA_AVX512, VCONV_DT_INT8, VCONV_CPU_X86_AVX512VNNI)
+ENTRY(vconv_impl_direct_bf16_avx512, "direct_bf16.avx512", bf16_512,
+      VCONV_ISA_AVX512, VCONV_DT_BF16, VCONV_CPU_X86_AVX512BF16)
+ENTRY(vconv_impl_direct_int8vnni_avx2, "direct_int8vnni.avx2", avxvnni,
+      VCONV_ISA_AVX2, VCONV_DT_INT8, VCONV_CPU_X86_AVXVNNI)
+ENTRY(vconv_impl_direct_int8_avx2, "direct_int8.avx2", avx2, VCONV_ISA_AVX2,
+      VCONV_DT_INT8, 0)
+#endif
+#if VCONV_ARCH_AARCH64
+ENTRY(vconv_impl_direct_int8_neon, "direct_int8.neon", neondot,
+      VCONV_ISA_NEON, VCONV_DT_INT8, VCONV_CPU_ARM_DOTPROD)
 #endif

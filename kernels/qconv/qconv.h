@@ -93,11 +93,22 @@ VCONV_INTERNAL vconv_status vconv_ref_conv_bf16(const vconv_problem *p,
 
 #define VCONV_QC_V 16        /* output channels a vector */
 
-/* The tiles the ISA files instantiate (nb vectors x ur pixels); at most 28
-   accumulators + nb weight vectors + a broadcast fit 31 zmm. */
-#define VCONV_QC_TILES(X)                                                      \
+/* The tiles the ISA files instantiate (nb vectors of 16 channels x ur
+   pixels). ZMM: a vector is one zmm; ur * nb accumulators + nb weight
+   vectors + a broadcast fit 31 of the 32 zmm. PAIR: a vector is 2 ymm
+   (AVX2: 16 registers) or 4 q (NEON: 32): 2 (4) * (ur * nb + nb) + a
+   broadcast (and AVX2's product temporary) fit. */
+#define VCONV_QC_TILES_ZMM(X)                                                  \
     X(1, 4) X(1, 8) X(1, 14) X(1, 28) X(2, 3) X(2, 7) X(2, 14) X(3, 4)         \
     X(3, 9) X(4, 2) X(4, 4) X(4, 6)
+#define VCONV_QC_TILES_PAIR(X) X(1, 2) X(1, 4) X(1, 6) X(2, 2)
+
+/* How an ISA's kernel wants its data (vconv_qisa.dom): the int8 values it
+   multiplies. U8: u8 bytes (vpdpbusd: s8 src shifted by +128); S8: s8
+   bytes (sdot: u8 src shifted by -128); I16: the u8 values as 16-bit
+   words, weights as 16-bit words (vpmaddwd, exact where vpmaddubsw would
+   saturate). bf16 is always 16-bit words. */
+enum { VCONV_QD_U8 = 0, VCONV_QD_S8, VCONV_QD_I16 };
 
 struct vconv_qplan;
 
@@ -116,9 +127,21 @@ typedef void (*vconv_qrow_fn)(const struct vconv_qplan *pl,
                               int x0, int x1, void *dst, size_t pix_stride,
                               size_t ch_stride);
 
+/* One ISA's kernel as the driver sees it. */
+typedef struct {
+    const char *name;        /* "direct_int8.avx512" (logs) */
+    vconv_qrow_fn row;
+    const int (*tiles)[2];   /* its (nb, ur) tiles */
+    int ntiles;
+    int dom;                 /* VCONV_QD_* (int8) */
+    vconv_isa isa;           /* the estimate's scale */
+} vconv_qisa;
+
 typedef struct vconv_qplan {
     vconv_problem p;
     uint32_t kind;           /* VCONV_DT_INT8 or VCONV_DT_BF16 */
+    int per;                 /* channels a 4-byte group: 4 (bytes), 2 */
+    int dom;                 /* VCONV_QD_* */
     int cg;                  /* 4-byte channel groups a pixel (a group g) */
     int nbl;                 /* vectors of 16 output channels a group */
     int nb, ur;              /* the tile: nb vectors x ur pixels */
@@ -135,11 +158,11 @@ typedef struct vconv_qplan {
                                 its output pixel's first input row, column
                                 0: i*dh*rowsz + ((j*dw) % sw)*cg*wph +
                                 (j*dw) / sw */
-    uint32_t fill;           /* what padding holds: the zero point x 4 (int8,
-                                in the u8 domain), 0 (bf16) */
+    uint32_t fill;           /* what padding holds: the zero point in the
+                                kernel's domain (int8), 0 (bf16) */
     uint32_t *w;             /* [g][ntile][kh][kw][cg][nb][16] groups */
-    int32_t *bias_i;         /* int8 [g][ntile*nb*16]: bias - zp_u8 * sum(w),
-                                mod 2^32 */
+    int32_t *bias_i;         /* int8 [g][ntile*nb*16]: bias - zp * sum(w),
+                                zp in the kernel's domain, mod 2^32 */
     float *bias_f;           /* bf16 [g][ntile*nb*16] (0 when none) */
     float *scale;            /* int8 [g][ntile*nb*16]: M or S */
     float lo, hi;            /* int8 dst: clamp of f; f32 dst with ReLU:
