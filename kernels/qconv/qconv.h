@@ -108,7 +108,7 @@ VCONV_INTERNAL vconv_status vconv_ref_conv_bf16(const vconv_problem *p,
    bytes (sdot: u8 src shifted by -128); I16: the u8 values as 16-bit
    words, weights as 16-bit words (vpmaddwd, exact where vpmaddubsw would
    saturate). bf16 is always 16-bit words. */
-enum { VCONV_QD_U8 = 0, VCONV_QD_S8, VCONV_QD_I16 };
+enum { VCONV_QD_U8 = 0, VCONV_QD_S8, VCONV_QD_I16, VCONV_QD_F32 };
 
 struct vconv_qplan;
 
@@ -133,14 +133,18 @@ typedef struct {
     vconv_qrow_fn row;
     const int (*tiles)[2];   /* its (nb, ur) tiles */
     int ntiles;
-    int dom;                 /* VCONV_QD_* (int8) */
+    int dom;                 /* VCONV_QD_* */
     vconv_isa isa;           /* the estimate's scale */
+    double rate;             /* the estimate: products a second relative
+                                to the nominal FMA rate x products a lane
+                                (measured, see qconv.c) */
 } vconv_qisa;
 
 typedef struct vconv_qplan {
     vconv_problem p;
     uint32_t kind;           /* VCONV_DT_INT8 or VCONV_DT_BF16 */
-    int per;                 /* channels a 4-byte group: 4 (bytes), 2 */
+    int per;                 /* channels a 4-byte group: 4 (bytes), 2
+                                (16-bit words), 1 (float32) */
     int dom;                 /* VCONV_QD_* */
     int cg;                  /* 4-byte channel groups a pixel (a group g) */
     int nbl;                 /* vectors of 16 output channels a group */
