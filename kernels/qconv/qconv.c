@@ -158,6 +158,30 @@ static void q_destroy(void *state)
     free(pl);
 }
 
+/* Fold the kernel width into the channels when that pads fewer of them
+   and the window is small (qconv.h, vconv_qplan.fold); int8 only. */
+static bool want_fold(const vconv_problem *p, int per)
+{
+    const int k = p->kw * p->icg;
+    if (vconv_problem_kind(p) != VCONV_DT_INT8 || per == 1 || p->kw == 1 ||
+        k > 64)
+        return false;
+    return (double)vconv_round_up(k, per) / k <
+           (double)vconv_round_up(p->icg, per) / p->icg - 1e-9;
+}
+
+/* The problem the kernel sees under fold. */
+static vconv_problem folded(const vconv_problem *p)
+{
+    vconv_problem v = *p;
+    v.icg = p->kw * p->icg;
+    v.ic = v.icg * p->g;
+    v.kw = v.dw = v.sw = 1;
+    v.pl = v.pr = 0;
+    v.iw = p->ow;
+    return v;
+}
+
 static vconv_status q_create(const vconv_problem *p, const void *weights,
                              const float *wsc, const void *bias,
                              const vconv_qisa *isa, void **state)
@@ -174,7 +198,11 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
         vconv_qparams_free(&q);
         return VCONV_ERR_NO_MEMORY;
     }
-    pl->p = *p;
+    pl->real = *p;
+    pl->fold = want_fold(p, per);
+    pl->p = pl->fold ? folded(p) : *p;
+    const vconv_problem *const real = p;
+    p = &pl->p; /* from here: the kernel's view */
     pl->kind = kind;
     pl->row = isa->row;
     pl->per = per;
@@ -219,10 +247,11 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
         }
     if (vconv_verbose_level() >= 2)
         vconv_log("%s plan: tile %d x %d pixels (%d tiles of %d channels), "
-                  "%d channel groups of %d, padded input %d x %d",
-                  isa->name, pl->nb * VCONV_QC_V,
-                  pl->ur, pl->ntile, pl->nb * VCONV_QC_V, pl->cg, per,
-                  pl->ihp, pl->iwp);
+                  "%d channel groups of %d%s, padded input %d x %d",
+                  isa->name, pl->nb * VCONV_QC_V, pl->ur, pl->ntile,
+                  pl->nb * VCONV_QC_V, pl->cg, per,
+                  pl->fold ? " (kernel width folded in)" : "", pl->ihp,
+                  pl->iwp);
     pl->lo = q.lo;
     pl->hi = q.hi;
     pl->zp = q.zp;
@@ -236,18 +265,26 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
             for (int v = 0; v < nbv; v++) {
                 const int oi = t * nbv + v;          /* in the group */
                 const size_t slot = ((size_t)g * pl->ntile + t) * nbv + v;
-                const bool real = oi < p->ocg;
+                const bool live = oi < p->ocg;
                 const int o = g * p->ocg + oi;
                 int64_t sumw = 0;
                 const int b = v / VCONV_QC_V, l = v % VCONV_QC_V;
                 for (size_t tap = 0; tap < taps; tap++)
                     for (int c = 0; c < pl->cg; c++) {
                         uint32_t u = 0;
-                        for (int e = 0; e < per && real; e++) {
+                        for (int e = 0; e < per && live; e++) {
                             int ch = c * per + e;
                             if (ch >= p->icg)
                                 break;
-                            size_t at = ((size_t)o * p->icg + ch) * taps + tap;
+                            /* the user's weight: under fold, the kernel's
+                               channel ch is (j, channel) of tap row `tap` */
+                            const int rc = pl->fold ? ch % real->icg : ch;
+                            const size_t rt =
+                                pl->fold ? tap * real->kw + ch / real->icg
+                                         : tap;
+                            size_t at = ((size_t)o * real->icg + rc) *
+                                            ((size_t)real->kh * real->kw) +
+                                        rt;
                             if (i8 && per == 4) {
                                 sumw += w8[at];
                                 u |= (uint32_t)(uint8_t)w8[at] << (8 * e);
@@ -268,14 +305,14 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
                     }
                 if (i8) {
                     /* bias - zp * sum(w) modulo 2^32 (see the top) */
-                    uint32_t bi = real ? (uint32_t)q.bias[o] : 0;
+                    uint32_t bi = live ? (uint32_t)q.bias[o] : 0;
                     bi -= (uint32_t)zx * (uint32_t)(int32_t)sumw;
                     int32_t bs;
                     memcpy(&bs, &bi, 4);
                     pl->bias_i[slot] = bs;
-                    pl->scale[slot] = real ? q.scale[o] : 1.0f;
+                    pl->scale[slot] = live ? q.scale[o] : 1.0f;
                 } else {
-                    pl->bias_f[slot] = real && bf ? bf[o] : 0.0f;
+                    pl->bias_f[slot] = live && bf ? bf[o] : 0.0f;
                 }
             }
     vconv_qparams_free(&q);
@@ -318,15 +355,24 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
 {
     const vconv_problem *p = &pl->p;
     const int iy = yp - p->pt, cg = pl->cg, sw = p->sw, wph = pl->wph;
-    for (size_t i = 0; i < pl->rowsz; i++)
-        xr[i] = pl->fill;
-    if (iy < 0 || iy >= p->ih)
+    if (iy < 0 || iy >= p->ih) {
+        for (size_t i = 0; i < pl->rowsz; i++)
+            xr[i] = pl->fill;
         return;
+    }
     const bool nhwc = p->layout == VCONV_NHWC;
     const bool i8 = pl->kind == VCONV_DT_INT8;
     const int per = pl->per;
-    const int x0 = vconv_max_i(0, p->pl);
+    const int x0 = vconv_min_i(p->pl, pl->iwp);
     const int x1 = vconv_min_i(pl->iwp, p->pl + p->iw);
+    /* the padding columns (and those past the input), every group; the
+       input's columns are written whole below */
+    for (int xp = 0; xp < pl->wph * sw; xp++)
+        if (xp < x0 || xp >= x1) {
+            uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
+            for (int c = 0; c < cg; c++)
+                d[(size_t)c * wph] = pl->fill;
+        }
     const size_t c0 = (size_t)g * p->icg;
     const uint8_t *s8 = src;
     const uint16_t *s16 = src;
@@ -340,6 +386,32 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
     const size_t base = nhwc ? ((size_t)n * p->ih + iy) * p->iw * p->ic + c0
                              : ((size_t)n * p->ic + c0) * p->ih * p->iw +
                                    (size_t)iy * p->iw;
+    /* NHWC with whole groups: a pixel's groups are consecutive words */
+    if (nhwc && ((per == 4 && p->icg % 4 == 0) || per == 1)) {
+        const uint32_t f4 = flip * 0x01010101u;
+        int ph = x0 % sw, q = x0 / sw;
+        for (int xp = x0; xp < x1; xp++) {
+            const size_t at = base + (size_t)(xp - p->pl) * xstep;
+            uint32_t *d = xr + (size_t)ph * cg * wph + q;
+            if (per == 4) {
+                const uint8_t *sp = s8 + at;
+                for (int c = 0; c < cg; c++) {
+                    uint32_t u;
+                    memcpy(&u, sp + 4 * c, 4);
+                    d[(size_t)c * wph] = u ^ f4;
+                }
+            } else {
+                const uint16_t *sp = s16 + at;
+                for (int c = 0; c < cg; c++)
+                    d[(size_t)c * wph] = (uint32_t)sp[c] << 16;
+            }
+            if (++ph == sw) {
+                ph = 0;
+                q++;
+            }
+        }
+        return;
+    }
     for (int xp = x0; xp < x1; xp++) {
         const size_t at = base + (size_t)(xp - p->pl) * xstep;
         uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
@@ -378,6 +450,56 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
     }
 }
 
+/* One padded row under fold: column x holds output column x's window
+   (kernel taps j, then channels), the zero point outside the input; the
+   window is put together in t[] and stored as groups. */
+static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
+                         int g, int yp, uint32_t *xr)
+{
+    const vconv_problem *p = &pl->real;
+    const int iy = yp - p->pt, cg = pl->cg, wph = pl->wph, per = pl->per;
+    const int icg = p->icg, kw = p->kw;
+    const bool nhwc = p->layout == VCONV_NHWC, row_in = iy >= 0 && iy < p->ih;
+    const uint8_t *s8 = src;
+    const bool to_s8 = pl->dom == VCONV_QD_S8;
+    const uint8_t flip = (p->src_dt == VCONV_S8) != to_s8 ? 0x80 : 0;
+    const uint8_t zb = (uint8_t)pl->fill; /* the zero point (low byte) */
+    const size_t c0 = (size_t)g * icg;
+    uint8_t t[64 + 4];
+    for (int x = 0; x < wph; x++) {
+        memset(t, zb, sizeof t);
+        for (int j = 0; j < kw && row_in && x < p->ow; j++) {
+            const int ix = x * p->sw - p->pl + j * p->dw;
+            if (ix < 0 || ix >= p->iw)
+                continue;
+            uint8_t *tj = t + j * icg;
+            if (nhwc) {
+                const uint8_t *sp =
+                    s8 + (((size_t)n * p->ih + iy) * p->iw + ix) * p->ic + c0;
+                for (int c = 0; c < icg; c++)
+                    tj[c] = sp[c] ^ flip;
+            } else {
+                const uint8_t *sp = s8 + (((size_t)n * p->ic + c0) * p->ih +
+                                          iy) * p->iw + ix;
+                for (int c = 0; c < icg; c++)
+                    tj[c] = sp[(size_t)c * p->ih * p->iw] ^ flip;
+            }
+        }
+        uint32_t *d = xr + x;
+        if (per == 4) {
+            for (int c = 0; c < cg; c++) {
+                uint32_t u;
+                memcpy(&u, t + 4 * c, 4);
+                d[(size_t)c * wph] = u;
+            }
+        } else { /* 16-bit words of the u8 values */
+            for (int c = 0; c < cg; c++)
+                d[(size_t)c * wph] =
+                    (uint32_t)t[2 * c] | (uint32_t)t[2 * c + 1] << 16;
+        }
+    }
+}
+
 static vconv_status q_run(const void *state, const vconv_problem *p,
                           const void *src, void *dst)
 {
@@ -400,8 +522,9 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
         for (long r = 0; r < rows; r++) {
             const int yp = (int)(r % pl->ihp);
             const long ng = r / pl->ihp;
-            pad_row(pl, src, (int)(ng / p->g), (int)(ng % p->g), yp,
-                    xb + (size_t)ng * plane + (size_t)yp * pl->rowsz);
+            (pl->fold ? pad_row_fold : pad_row)(
+                pl, src, (int)(ng / p->g), (int)(ng % p->g), yp,
+                xb + (size_t)ng * plane + (size_t)yp * pl->rowsz);
         }
 #pragma omp for schedule(static)
         for (long j = 0; j < jobs; j++) {
