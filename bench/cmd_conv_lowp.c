@@ -130,15 +130,17 @@ int cmd_conv_lowp(int argc, char **argv)
             usage(stdout);
             free(cs);
             return 0;
-        } else if (!strcmp(a, "--dtype") && v) {
-            int8 = !strcmp(v, "int8") ? 1 : !strcmp(v, "bf16") ? 0 : -1;
+        } else if ((!strcmp(a, "--dtype") && v) ||
+                   !strncmp(a, "--dtype=", 8)) {
+            const char *t = a[7] == '=' ? a + 8 : v;
+            int8 = !strcmp(t, "int8") ? 1 : !strcmp(t, "bf16") ? 0 : -1;
             if (int8 < 0) {
                 fprintf(stderr, "vconv-bench conv: --dtype %s is not int8, "
-                                "bf16 or f32\n", v);
+                                "bf16 or f32\n", t);
                 free(cs);
                 return 2;
             }
-            i++;
+            i += a[7] != '=';
         } else if (!strcmp(a, "--net") && v) {
             char list[512];
             snprintf(list, sizeof list, "%s", v);
@@ -367,6 +369,13 @@ int cmd_conv_lowp(int argc, char **argv)
                     e /= fmax(fabs(b), 1.0);
                 diff += e > 0;
                 worst = fmax(worst, e);
+            }
+            /* the two round the same float products: only a tie may
+               differ, by one */
+            if (int8 && worst > 1) {
+                fprintf(stderr, "%s: vconv and oneDNN differ by %g\n",
+                        cs[li].bp.name, worst);
+                rc = 1;
             }
             if (int8)
                 snprintf(agree, sizeof agree, "%zu of %zu differ, max %g",
