@@ -158,47 +158,27 @@ static void q_destroy(void *state)
     free(pl);
 }
 
-/* Folding (qconv.h, vconv_qplan.fold; int8 only). 1: the kernel width
-   into the channels, when that pads fewer of them and the window is small.
-   2: the whole window (im2col: the output a row of oh * ow pixels, a 1x1
-   kernel over kh * kw * icg channels), when the window is at most 1024
-   values and either pads fewer channels than 1 would (the first layers:
-   3 channels x 3 x 3 = 27 in 28) or the output rows are too short for the
-   tiles (ow < 8), and the buffer stays under 8 MiB. */
-static int want_fold(const vconv_problem *p, int per)
+/* Fold the kernel width into the channels when that pads fewer of them
+   and the window is small (qconv.h, vconv_qplan.fold); int8 only. */
+static bool want_fold(const vconv_problem *p, int per)
 {
-    if (vconv_problem_kind(p) != VCONV_DT_INT8 || per == 1)
-        return 0;
-    const int kw = p->kw * p->icg, kk = p->kh * kw;
-    const double pad0 = (double)vconv_round_up(p->icg, per) / p->icg;
-    const double pad1 = (double)vconv_round_up(kw, per) / kw;
-    const double pad2 = (double)vconv_round_up(kk, per) / kk;
-    const double bytes = (double)p->oh * p->ow * vconv_round_up(kk, per) *
-                         (per == 2 ? 2 : 1) * p->mb * p->g;
-    if (kk <= 1024 && bytes <= 8.0 * 1024 * 1024 &&
-        (pad2 < fmin(pad0, pad1) - 1e-9 || p->ow < 8))
-        return 2;
-    if (p->kw > 1 && kw <= 64 && pad1 < pad0 - 1e-9)
-        return 1;
-    return 0;
+    const int k = p->kw * p->icg;
+    if (vconv_problem_kind(p) != VCONV_DT_INT8 || per == 1 || p->kw == 1 ||
+        k > 64)
+        return false;
+    return (double)vconv_round_up(k, per) / k <
+           (double)vconv_round_up(p->icg, per) / p->icg - 1e-9;
 }
 
 /* The problem the kernel sees under fold. */
-static vconv_problem folded(const vconv_problem *p, int fold)
+static vconv_problem folded(const vconv_problem *p)
 {
     vconv_problem v = *p;
     v.icg = p->kw * p->icg;
+    v.ic = v.icg * p->g;
     v.kw = v.dw = v.sw = 1;
     v.pl = v.pr = 0;
     v.iw = p->ow;
-    if (fold == 2) {
-        v.icg *= p->kh;
-        v.kh = v.dh = v.sh = 1;
-        v.pt = v.pb = 0;
-        v.ih = v.oh = 1;
-        v.iw = v.ow = p->oh * p->ow;
-    }
-    v.ic = v.icg * p->g;
     return v;
 }
 
@@ -220,7 +200,7 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     }
     pl->real = *p;
     pl->fold = want_fold(p, per);
-    pl->p = pl->fold ? folded(p, pl->fold) : *p;
+    pl->p = pl->fold ? folded(p) : *p;
     const vconv_problem *const real = p;
     p = &pl->p; /* from here: the kernel's view */
     pl->kind = kind;
@@ -270,10 +250,7 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
                   "%d channel groups of %d%s, padded input %d x %d",
                   isa->name, pl->nb * VCONV_QC_V, pl->ur, pl->ntile,
                   pl->nb * VCONV_QC_V, pl->cg, per,
-                  pl->fold == 2   ? " (the whole window folded in)"
-                  : pl->fold == 1 ? " (kernel width folded in)"
-                                  : "",
-                  pl->ihp,
+                  pl->fold ? " (kernel width folded in)" : "", pl->ihp,
                   pl->iwp);
     pl->lo = q.lo;
     pl->hi = q.hi;
@@ -523,75 +500,10 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
     }
 }
 
-/* The one padded row under fold 2: column x' = y * ow + x holds output
-   pixel (y, x)'s whole window (taps i, j, then channels). */
-static void pad_row_im2col(const vconv_qplan *pl, const void *src, int n,
-                           int g, int yp, uint32_t *xr)
-{
-    (void)yp;
-    const vconv_problem *p = &pl->real;
-    const int cg = pl->cg, wph = pl->wph, per = pl->per, icg = p->icg;
-    const bool nhwc = p->layout == VCONV_NHWC;
-    const uint8_t *s8 = src;
-    const bool to_s8 = pl->dom == VCONV_QD_S8;
-    const uint8_t flip = (p->src_dt == VCONV_S8) != to_s8 ? 0x80 : 0;
-    const uint8_t zb = (uint8_t)pl->fill;
-    const size_t c0 = (size_t)g * icg, ihw = (size_t)p->ih * p->iw;
-    uint8_t t[1024 + 4];
-    for (int xq = 0; xq < wph; xq++) {
-        const size_t kk = (size_t)cg * per;
-        memset(t, zb, kk);
-        if (xq < p->oh * p->ow) {
-            const int y = xq / p->ow, x = xq % p->ow;
-            for (int i = 0; i < p->kh; i++) {
-                const int iy = y * p->sh - p->pt + i * p->dh;
-                if (iy < 0 || iy >= p->ih)
-                    continue;
-                for (int j = 0; j < p->kw; j++) {
-                    const int ix = x * p->sw - p->pl + j * p->dw;
-                    if (ix < 0 || ix >= p->iw)
-                        continue;
-                    uint8_t *tj = t + ((size_t)i * p->kw + j) * icg;
-                    if (nhwc) {
-                        const uint8_t *sp =
-                            s8 + (((size_t)n * p->ih + iy) * p->iw + ix) *
-                                     p->ic + c0;
-                        for (int c = 0; c < icg; c++)
-                            tj[c] = sp[c] ^ flip;
-                    } else {
-                        const uint8_t *sp =
-                            s8 + ((size_t)n * p->ic + c0) * ihw +
-                            (size_t)iy * p->iw + ix;
-                        for (int c = 0; c < icg; c++)
-                            tj[c] = sp[(size_t)c * ihw] ^ flip;
-                    }
-                }
-            }
-        }
-        uint32_t *d = xr + xq;
-        if (per == 4) {
-            for (int c = 0; c < cg; c++) {
-                uint32_t u;
-                memcpy(&u, t + 4 * c, 4);
-                d[(size_t)c * wph] = u;
-            }
-        } else {
-            for (int c = 0; c < cg; c++)
-                d[(size_t)c * wph] =
-                    (uint32_t)t[2 * c] | (uint32_t)t[2 * c + 1] << 16;
-        }
-    }
-}
-
-static vconv_status q_run(const void *state, const vconv_problem *user,
+static vconv_status q_run(const void *state, const vconv_problem *p,
                           const void *src, void *dst)
 {
     const vconv_qplan *pl = state;
-    /* the kernel's view (fold 2: one output row of oh * ow pixels, which
-       is where NCHW and NHWC put them too); threads from the caller */
-    vconv_problem kv = pl->p;
-    kv.threads = user->threads;
-    const vconv_problem *p = &kv;
     const size_t plane = (size_t)pl->ihp * pl->rowsz;   /* uint32 */
     size_t bytes;
     if (!vconv_mul_size(plane * 4, (size_t)p->mb * p->g, &bytes))
@@ -610,9 +522,7 @@ static vconv_status q_run(const void *state, const vconv_problem *user,
         for (long r = 0; r < rows; r++) {
             const int yp = (int)(r % pl->ihp);
             const long ng = r / pl->ihp;
-            (pl->fold == 2   ? pad_row_im2col
-             : pl->fold == 1 ? pad_row_fold
-                             : pad_row)(
+            (pl->fold ? pad_row_fold : pad_row)(
                 pl, src, (int)(ng / p->g), (int)(ng % p->g), yp,
                 xb + (size_t)ng * plane + (size_t)yp * pl->rowsz);
         }

@@ -145,16 +145,12 @@ typedef struct vconv_qplan {
                                 user's, or (fold) kernel_w folded into the
                                 channels */
     vconv_problem real;      /* the user's */
-    int fold;                /* 1: kernel width folded into the channels:
-                                a padded column holds one output column's
+    bool fold;               /* kernel width folded into the channels: a
+                                padded column holds one output column's
                                 kw * icg window (ordered j, then channel),
                                 the kernel runs kw = stride_w = 1; taken
                                 when it pads fewer channels (first layers:
-                                3 channels x 11 = 33 in 36, not 3 in 4).
-                                2: the whole window (im2col): one row of
-                                oh * ow pixels, each kh * kw * icg values,
-                                a 1x1 kernel (first 3x3 layers; outputs too
-                                narrow for a row's tiles). 0: neither */
+                                3 channels x 11 = 33 in 36, not 3 in 4) */
     uint32_t kind;           /* VCONV_DT_INT8 or VCONV_DT_BF16 */
     int per;                 /* channels a 4-byte group: 4 (bytes), 2
                                 (16-bit words), 1 (float32) */
