@@ -30,10 +30,7 @@ static inline __attribute__((always_inline)) qk_y2 qk_y2_load(const void *p)
     return r;
 }
 
-/* not inlined: called once a vector of 16 outputs, it would otherwise be
-   copied into every unrolled pixel of every tile (static, not inline: one
-   private copy a file, never merged across files by the linker) */
-static __attribute__((noinline)) void
+static inline __attribute__((always_inline)) void
 qk_epilogue(const vconv_qplan *pl, qk_y2 acc, size_t slot, char *d,
             size_t cs, int nch)
 {

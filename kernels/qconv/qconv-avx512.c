@@ -24,10 +24,7 @@
 #define QK_DOT(a, x, w) _mm512_fmadd_ps(x, w, a)
 #define QK_NAME vconv_qconv_row_bf16__avx512
 
-/* not inlined: called once a vector of 16 outputs, it would otherwise be
-   copied into every unrolled pixel of every tile (static, not inline: one
-   private copy a file, never merged across files by the linker) */
-static __attribute__((noinline)) void
+static inline __attribute__((always_inline)) void
 qk_epilogue(const vconv_qplan *pl, __m512 a, size_t slot, char *d, size_t cs,
             int nch)
 {

@@ -30,6 +30,25 @@
 
 #include "qconv.h"
 
+/* Finishes a tile: nvalid pixels x nb vectors of 16 channels (nch left
+   in the group) from out[u * nb + b]. Static, not inline: one private copy
+   a file, never merged across files by the linker. */
+static __attribute__((noinline)) void
+qk_finish(const vconv_qplan *pl, const QK_ACC *out, int nb, int nvalid,
+          size_t slot0, char *dst, size_t ps, size_t cs, int nch, size_t es)
+{
+    for (int u = 0; u < nvalid; u++)
+        for (int b = 0; b < nb; b++) {
+            const int left = nch - b * VCONV_QC_V;
+            if (left <= 0)
+                break;
+            qk_epilogue(pl, out[u * nb + b], slot0 + (size_t)b * VCONV_QC_V,
+                        dst + ((size_t)u * ps +
+                               (size_t)b * VCONV_QC_V * cs) * es,
+                        cs, left < VCONV_QC_V ? left : VCONV_QC_V);
+        }
+}
+
 static inline __attribute__((always_inline)) void
 qk_tile(const vconv_qplan *pl, const uint32_t *xg, int y, int x,
         const uint32_t *wt, const int NB, const int UR, int nvalid,
@@ -65,21 +84,15 @@ qk_tile(const vconv_qplan *pl, const uint32_t *xg, int y, int x,
             }
         }
     }
+    /* the epilogue once a tile, out of line (one copy of it a file rather
+       than one a pixel and vector of every tile: 186 KB of code against
+       28 KB, and the sanitizer build's compile time) */
+    QK_ACC out[28];
 #pragma GCC unroll 28
-    for (int u = 0; u < UR; u++) {
-        if (u >= nvalid)
-            break;
-#pragma GCC unroll 4
-        for (int b = 0; b < NB; b++) {
-            const int left = nch - b * VCONV_QC_V;
-            if (left <= 0)
-                break;
-            qk_epilogue(pl, acc[u * NB + b], slot0 + (size_t)b * VCONV_QC_V,
-                        dst + ((size_t)(x + u) * ps +
-                               (size_t)b * VCONV_QC_V * cs) * es,
-                        cs, left < VCONV_QC_V ? left : VCONV_QC_V);
-        }
-    }
+    for (int i = 0; i < UR * NB; i++)
+        out[i] = acc[i];
+    qk_finish(pl, out, NB, nvalid, slot0, dst + (size_t)x * ps * es, ps, cs,
+              nch, es);
 }
 
 #define QK_INST(NB, UR)                                                        \

@@ -47,10 +47,7 @@ static inline __attribute__((always_inline)) qk_q4 qk_dot(qk_q4 a,
     return a;
 }
 
-/* not inlined: called once a vector of 16 outputs, it would otherwise be
-   copied into every unrolled pixel of every tile (static, not inline: one
-   private copy a file, never merged across files by the linker) */
-static __attribute__((noinline)) void
+static inline __attribute__((always_inline)) void
 qk_epilogue(const vconv_qplan *pl, qk_q4 acc, size_t slot, char *d,
             size_t cs, int nch)
 {

@@ -466,9 +466,25 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
     const uint8_t zb = (uint8_t)pl->fill; /* the zero point (low byte) */
     const size_t c0 = (size_t)g * icg;
     uint8_t t[64 + 4];
+    const int kwin = kw * icg; /* the window's values; cg * per >= kwin */
     for (int x = 0; x < wph; x++) {
-        memset(t, zb, sizeof t);
-        for (int j = 0; j < kw && row_in && x < p->ow; j++) {
+        const int ix0 = x * p->sw - p->pl;
+        if (nhwc && row_in && x < p->ow && p->dw == 1 && p->g == 1 &&
+            ix0 >= 0 && ix0 + kw <= p->iw) {
+            /* the whole window inside: kw * icg consecutive bytes */
+            memcpy(t, s8 + (((size_t)n * p->ih + iy) * p->iw + ix0) * p->ic,
+                   (size_t)kwin);
+            if (flip)
+                for (int k = 0; k < kwin; k++)
+                    t[k] ^= flip;
+            memset(t + kwin, zb, (size_t)(cg * per - kwin));
+        } else {
+            memset(t, zb, sizeof t);
+        }
+        for (int j = 0; j < kw && row_in && x < p->ow &&
+                        !(nhwc && p->dw == 1 && p->g == 1 && ix0 >= 0 &&
+                          ix0 + kw <= p->iw);
+             j++) {
             const int ix = x * p->sw - p->pl + j * p->dw;
             if (ix < 0 || ix >= p->iw)
                 continue;
