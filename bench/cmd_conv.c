@@ -938,6 +938,22 @@ static void measure_machine(conv_run *r)
 
 int cmd_conv(int argc, char **argv)
 {
+    /* --dtype int8|bf16: the low-precision table (cmd_conv_lowp.c);
+       --dtype f32 is this command's default and is dropped here */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--dtype=f32") ||
+            (!strcmp(argv[i], "--dtype") && i + 1 < argc &&
+             !strcmp(argv[i + 1], "f32"))) {
+            int k = argv[i][7] ? 1 : 2;
+            memmove(argv + i, argv + i + k,
+                    (size_t)(argc - i - k + 1) * sizeof *argv);
+            argc -= k;
+            break;
+        }
+        if (!strncmp(argv[i], "--dtype", 7) &&
+            (!argv[i][7] || argv[i][7] == '='))
+            return cmd_conv_lowp(argc, argv);
+    }
     static conv_run run;      /* static: large, and the body's context */
     conv_run *r = &run;
     memset(r, 0, sizeof *r);

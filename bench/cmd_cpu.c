@@ -140,8 +140,29 @@ int cmd_cpu(int argc, char **argv)
         vconv_impl_info info;
         vconv_impl_get(i, &info);
         const char *note = "runs here";
-        char buf[64];
-        if (!info.available) {
+        char buf[192];
+        /* low precision: the kinds and the CPU features beyond the ISA */
+        const vconv_impl *im = vconv_registry_find(info.name);
+        char lp[128] = "", need[96] = "";
+        if (im && im->cpu_needs)
+            vconv_cpu_mask_str(im->cpu_needs, need, sizeof need);
+        if (im && im->dtypes)
+            snprintf(lp, sizeof lp, "  [%s%s%s%s]",
+                     im->dtypes & VCONV_DT_INT8 ? "int8" : "",
+                     im->dtypes == (VCONV_DT_INT8 | VCONV_DT_BF16) ? "," : "",
+                     im->dtypes & VCONV_DT_BF16 ? "bf16" : "",
+                     need[0] ? ", needs " : "");
+        if (need[0] && lp[0])
+            snprintf(lp + strlen(lp) - 1, sizeof lp - strlen(lp) + 1, "%s]",
+                     need);
+        if (!info.available &&
+            vconv_cpu_mask_has_isa(vconv_cpu_features(), info.isa)) {
+            char miss[96];
+            vconv_cpu_mask_str(im ? im->cpu_needs & ~vconv_cpu_features() : 0,
+                               miss, sizeof miss);
+            snprintf(buf, sizeof buf, "not on this cpu (lacks %s)", miss);
+            note = buf;
+        } else if (!info.available) {
             snprintf(buf, sizeof buf, "not on this cpu (lacks %s)",
                      vconv_isa_name(info.isa));
             note = buf;
@@ -158,8 +179,8 @@ int cmd_cpu(int argc, char **argv)
                      vconv_algo_name(r.algo));
             note = buf;
         }
-        printf("  %-24s %-9s %-7s %s\n", info.name, vconv_algo_name(info.algo),
-               vconv_isa_name(info.isa), note);
+        printf("  %-24s %-9s %-7s %s%s\n", info.name,
+               vconv_algo_name(info.algo), vconv_isa_name(info.isa), note, lp);
     }
     return rc;
 }

@@ -13,6 +13,8 @@ int cmd_cpu(int argc, char **argv);
 int cmd_select(int argc, char **argv);
 int cmd_peak(int argc, char **argv);
 int cmd_conv(int argc, char **argv);
+/* cmd_conv with --dtype int8|bf16 (cmd_conv_lowp.c) */
+int cmd_conv_lowp(int argc, char **argv);
 int cmd_gemm(int argc, char **argv);
 int cmd_net(int argc, char **argv);
 

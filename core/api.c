@@ -3,6 +3,7 @@
 #include "../dispatch/cpu.h"
 #include "../dispatch/dispatch.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -13,8 +14,12 @@ struct vconv_conv {
     int verbose;   /* VCONV_VERBOSE at create: runs log when set */
 };
 
-vconv_status vconv_conv_create(const vconv_conv_desc *d, const float *weights,
-                               const float *bias, const vconv_options *opt,
+/* create and create_q: the float32 arrays (weights_f, bias_f) or the
+   low-precision ones (weights_q, wei_scales, bias_q), by p's kind. */
+static vconv_status create_any(const vconv_conv_desc *d, const float *weights,
+                               const float *bias, const void *weights_q,
+                               const float *wei_scales, const void *bias_q,
+                               bool lowp_entry, const vconv_options *opt,
                                vconv_conv **out)
 {
     if (!out)
@@ -25,11 +30,27 @@ vconv_status vconv_conv_create(const vconv_conv_desc *d, const float *weights,
     vconv_status s = vconv_problem_init(d, &p);
     if (s != VCONV_OK)
         return s;
-    if (!weights)
+    const bool q = vconv_problem_kind(&p) != 0;
+    if (q && !lowp_entry)
+        return vconv_error(VCONV_ERR_INVALID_ARG,
+                           "src_type is %s: a low-precision descriptor is "
+                           "built with vconv_conv_create_q",
+                           vconv_dtype_name(p.src_dt));
+    if (q ? !weights_q : !weights)
         return vconv_error(VCONV_ERR_INVALID_ARG, "weights is NULL");
+    if (q && vconv_problem_kind(&p) == VCONV_DT_INT8 && !wei_scales)
+        return vconv_error(VCONV_ERR_INVALID_ARG,
+                           "wei_scales is NULL (int8 needs one scale per "
+                           "output channel)");
+    if (wei_scales && vconv_problem_kind(&p) != VCONV_DT_INT8)
+        return vconv_error(VCONV_ERR_INVALID_ARG,
+                           "wei_scales must be NULL for src_type %s",
+                           vconv_dtype_name(p.src_dt));
     vconv_resolved r;
     if ((s = vconv_resolve_options(opt, &r)) != VCONV_OK)
         return s;
+    if (q)
+        r.tune = false; /* documented: the heuristic chooses */
     p.threads = r.threads;
     double t0 = vconv_now();
     const vconv_impl *impl;
@@ -49,7 +70,9 @@ vconv_status vconv_conv_create(const vconv_conv_desc *d, const float *weights,
     c->p = p;
     c->impl = impl;
     c->verbose = r.verbose;
-    if ((s = impl->create(&c->p, weights, bias, &c->state)) != VCONV_OK) {
+    s = q ? impl->create_q(&c->p, weights_q, wei_scales, bias_q, &c->state)
+          : impl->create(&c->p, weights, bias, &c->state);
+    if (s != VCONV_OK) {
         free(c);
         if (s == VCONV_ERR_NO_MEMORY)
             s = vconv_error(s, "%s: no memory for the packed weights",
@@ -64,7 +87,32 @@ vconv_status vconv_conv_create(const vconv_conv_desc *d, const float *weights,
     return VCONV_OK;
 }
 
-vconv_status vconv_conv_run(const vconv_conv *c, const float *src, float *dst)
+vconv_status vconv_conv_create(const vconv_conv_desc *d, const float *weights,
+                               const float *bias, const vconv_options *opt,
+                               vconv_conv **out)
+{
+    return create_any(d, weights, bias, NULL, NULL, NULL, false, opt, out);
+}
+
+vconv_status vconv_conv_create_q(const vconv_conv_desc *d, const void *weights,
+                                 const float *wei_scales, const void *bias,
+                                 const vconv_options *opt, vconv_conv **out)
+{
+    if (d && d->src_type == VCONV_F32) {
+        if (wei_scales) {
+            if (out)
+                *out = NULL;
+            return vconv_error(VCONV_ERR_INVALID_ARG,
+                               "wei_scales must be NULL for src_type f32");
+        }
+        return create_any(d, weights, bias, NULL, NULL, NULL, true, opt, out);
+    }
+    return create_any(d, NULL, NULL, weights, wei_scales, bias, true, opt,
+                      out);
+}
+
+static vconv_status run_any(const vconv_conv *c, const void *src, void *dst,
+                            bool lowp_entry)
 {
     if (!c)
         return vconv_error(VCONV_ERR_INVALID_ARG, "plan is NULL");
@@ -72,16 +120,26 @@ vconv_status vconv_conv_run(const vconv_conv *c, const float *src, float *dst)
         return vconv_error(VCONV_ERR_INVALID_ARG, "src is NULL");
     if (!dst)
         return vconv_error(VCONV_ERR_INVALID_ARG, "dst is NULL");
-    uintptr_t s0 = (uintptr_t)src, s1 = s0 + vconv_src_elems(&c->p) * 4;
-    uintptr_t d0 = (uintptr_t)dst, d1 = d0 + vconv_dst_elems(&c->p) * 4;
+    const bool q = vconv_problem_kind(&c->p) != 0;
+    if (q && !lowp_entry)
+        return vconv_error(VCONV_ERR_INVALID_ARG,
+                           "the plan is %s: run it with vconv_conv_run_q",
+                           vconv_dtype_name(c->p.src_dt));
+    const size_t ses = vconv_dtype_size(c->p.src_dt);
+    const size_t des = vconv_dtype_size(c->p.dst_dt);
+    uintptr_t s0 = (uintptr_t)src, s1 = s0 + vconv_src_elems(&c->p) * ses;
+    uintptr_t d0 = (uintptr_t)dst, d1 = d0 + vconv_dst_elems(&c->p) * des;
     if (s0 < d1 && d0 < s1)
         return vconv_error(VCONV_ERR_INVALID_ARG,
-                           "src [%p, +%zu floats) and dst [%p, +%zu floats) "
+                           "src [%p, +%zu %s) and dst [%p, +%zu %s) "
                            "overlap",
-                           (const void *)src, vconv_src_elems(&c->p),
-                           (void *)dst, vconv_dst_elems(&c->p));
+                           src, vconv_src_elems(&c->p),
+                           q ? vconv_dtype_name(c->p.src_dt) : "floats", dst,
+                           vconv_dst_elems(&c->p),
+                           q ? vconv_dtype_name(c->p.dst_dt) : "floats");
     double t0 = c->verbose ? vconv_now() : 0;
-    vconv_status s = c->impl->run(c->state, &c->p, src, dst);
+    vconv_status s = q ? c->impl->run_q(c->state, &c->p, src, dst)
+                       : c->impl->run(c->state, &c->p, src, dst);
     if (s == VCONV_ERR_NO_MEMORY)
         s = vconv_error(s, "%s: no memory for the run's scratch",
                         c->impl->name);
@@ -93,6 +151,16 @@ vconv_status vconv_conv_run(const vconv_conv *c, const float *src, float *dst)
                   (vconv_now() - t0) * 1e3);
     }
     return s;
+}
+
+vconv_status vconv_conv_run(const vconv_conv *c, const float *src, float *dst)
+{
+    return run_any(c, src, dst, false);
+}
+
+vconv_status vconv_conv_run_q(const vconv_conv *c, const void *src, void *dst)
+{
+    return run_any(c, src, dst, true);
 }
 
 const char *vconv_conv_impl_name(const vconv_conv *c)
@@ -131,6 +199,8 @@ vconv_status vconv_impl_get(int index, vconv_impl_info *info)
     info->algo = t[index]->algo;
     info->isa = t[index]->isa;
     info->available = vconv_cpu_mask_has_isa(vconv_cpu_features(),
-                                             t[index]->isa);
+                                             t[index]->isa) &&
+                      vconv_cpu_mask_has_features(vconv_cpu_features(),
+                                                  t[index]->cpu_needs);
     return VCONV_OK;
 }

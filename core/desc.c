@@ -2,6 +2,7 @@
 #include "internal.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -62,6 +63,92 @@ static vconv_status count(const char *what, int a, int b, int c, int d)
                    "index (%d)",
                    what, a, b, c, d, INT_MAX);
     return VCONV_OK;
+}
+
+#define INV(...) vconv_error(VCONV_ERR_INVALID_ARG, __VA_ARGS__)
+
+static bool scale_ok(float s) { return isfinite(s) && s > 0; }
+
+/* The low-precision fields (vconv.h, "Low precision"): types, scales, zero
+   points, the int32 accumulator's reduction limit. */
+static vconv_status lowp_init(const vconv_conv_desc *d, vconv_problem *q)
+{
+    const vconv_dtype st = d->src_type, dt = d->dst_type;
+    if ((unsigned)st > VCONV_S8)
+        return INV("src_type (%d) is not VCONV_F32, _BF16, _U8 or _S8",
+                   (int)st);
+    if ((unsigned)dt > VCONV_S8)
+        return INV("dst_type (%d) is not VCONV_F32, _BF16, _U8 or _S8",
+                   (int)dt);
+    const bool i8 = st == VCONV_U8 || st == VCONV_S8;
+    const bool dst_i8 = dt == VCONV_U8 || dt == VCONV_S8;
+    if (st == VCONV_F32 && dt != VCONV_F32)
+        return INV("dst_type %s needs a low-precision src_type (src_type is "
+                   "f32)",
+                   vconv_dtype_name(dt));
+    if (st == VCONV_BF16 && dst_i8)
+        return INV("dst_type %s does not go with src_type bf16 (f32 or bf16)",
+                   vconv_dtype_name(dt));
+    if (i8 && dt == VCONV_BF16)
+        return INV("dst_type bf16 does not go with src_type %s (u8, s8 or "
+                   "f32)",
+                   vconv_dtype_name(st));
+    if (!i8) {
+        if (d->src_scale != 0 || d->src_zero_point != 0 ||
+            d->dst_scale != 0 || d->dst_zero_point != 0)
+            return INV("src_scale / src_zero_point / dst_scale / "
+                       "dst_zero_point (%g, %d, %g, %d) must be 0 for "
+                       "src_type %s (they quantize int8 only)",
+                       (double)d->src_scale, d->src_zero_point,
+                       (double)d->dst_scale, d->dst_zero_point,
+                       vconv_dtype_name(st));
+    } else {
+        if (!scale_ok(d->src_scale))
+            return INV("src_scale (%g) must be positive and finite",
+                       (double)d->src_scale);
+        int lo = st == VCONV_U8 ? 0 : -128, hi = st == VCONV_U8 ? 255 : 127;
+        if (d->src_zero_point < lo || d->src_zero_point > hi)
+            return INV("src_zero_point (%d) is outside %s's range %d..%d",
+                       d->src_zero_point, vconv_dtype_name(st), lo, hi);
+        if (dst_i8) {
+            if (!scale_ok(d->dst_scale))
+                return INV("dst_scale (%g) must be positive and finite",
+                           (double)d->dst_scale);
+            lo = dt == VCONV_U8 ? 0 : -128, hi = dt == VCONV_U8 ? 255 : 127;
+            if (d->dst_zero_point < lo || d->dst_zero_point > hi)
+                return INV("dst_zero_point (%d) is outside %s's range %d..%d",
+                           d->dst_zero_point, vconv_dtype_name(dt), lo, hi);
+        } else if (d->dst_scale != 0 || d->dst_zero_point != 0) {
+            return INV("dst_scale / dst_zero_point (%g, %d) must be 0 for an "
+                       "f32 dst",
+                       (double)d->dst_scale, d->dst_zero_point);
+        }
+        int64_t k = (int64_t)q->icg * q->kh * q->kw;
+        if (k > VCONV_INT8_MAX_K)
+            return BAD("int8: the reduction (in_channels/groups * kernel_h * "
+                       "kernel_w = %lld) exceeds %d, beyond which the int32 "
+                       "accumulator could overflow",
+                       (long long)k, VCONV_INT8_MAX_K);
+    }
+    q->src_dt = st;
+    q->dst_dt = dt;
+    q->src_scale = i8 ? d->src_scale : 0;
+    q->src_zp = i8 ? d->src_zero_point : 0;
+    q->dst_scale = dst_i8 ? d->dst_scale : 0;
+    q->dst_zp = dst_i8 ? d->dst_zero_point : 0;
+    return VCONV_OK;
+}
+
+const char *vconv_dtype_name(vconv_dtype t)
+{
+    switch (t) {
+    case VCONV_F32: return "f32";
+    case VCONV_BF16: return "bf16";
+    case VCONV_U8: return "u8";
+    case VCONV_S8: return "s8";
+    case VCONV_S32: return "s32";
+    default: return "unknown";
+    }
 }
 
 vconv_status vconv_problem_init(const vconv_conv_desc *d, vconv_problem *p)
@@ -128,6 +215,7 @@ vconv_status vconv_problem_init(const vconv_conv_desc *d, vconv_problem *p)
     TRY(count("src", q.mb, q.ic, q.ih, q.iw));
     TRY(count("dst", q.mb, q.oc, q.oh, q.ow));
     TRY(count("weights", q.oc, q.icg, q.kh, q.kw));
+    TRY(lowp_init(d, &q));
 #undef TRY
     if (p)
         *p = q;
@@ -228,5 +316,8 @@ int vconv_problem_str(const vconv_problem *p, char *buf, size_t len)
         appendf(buf, len, &used, " pad_bottom%d_right%d", p->pb, p->pr);
     appendf(buf, len, &used, " %s%s", p->layout == VCONV_NHWC ? "nhwc" : "nchw",
             p->act == VCONV_ACT_RELU ? " relu" : "");
+    if (p->src_dt != VCONV_F32)
+        appendf(buf, len, &used, " %s->%s", vconv_dtype_name(p->src_dt),
+                vconv_dtype_name(p->dst_dt));
     return (int)used;
 }

@@ -44,7 +44,35 @@ typedef struct vconv_problem {
     vconv_layout layout;
     vconv_act act;
     int threads;                    /* >= 1: the plan's thread count */
+    /* low precision (appended; all 0 for float32): validated types,
+       scales and zero points of the descriptor (see vconv.h) */
+    vconv_dtype src_dt, dst_dt;
+    float src_scale, dst_scale;
+    int src_zp, dst_zp;
 } vconv_problem;
+
+/* int8: the largest reduction icg * kh * kw whose sum of (x - zp) * w
+   (|x - zp| <= 255, |w| <= 128) fits an int32: floor((2^31 - 1) / 32640). */
+#define VCONV_INT8_MAX_K 65793
+
+/* The low-precision kinds an implementation runs (vconv_impl.dtypes). */
+enum { VCONV_DT_INT8 = 1u << 0, VCONV_DT_BF16 = 1u << 1 };
+
+/* The kind bit of a problem: 0 for float32. */
+static inline uint32_t vconv_problem_kind(const vconv_problem *p)
+{
+    if (p->src_dt == VCONV_U8 || p->src_dt == VCONV_S8)
+        return VCONV_DT_INT8;
+    if (p->src_dt == VCONV_BF16)
+        return VCONV_DT_BF16;
+    return 0;
+}
+
+/* Bytes of one element of a type. */
+static inline size_t vconv_dtype_size(vconv_dtype t)
+{
+    return t == VCONV_F32 || t == VCONV_S32 ? 4 : t == VCONV_BF16 ? 2 : 1;
+}
 
 /* Validates d and fills p (threads = 1). On failure sets the last error
    (naming the field and its value) and returns its status. */
@@ -156,6 +184,22 @@ typedef struct vconv_impl {
     vconv_status (*run)(const void *state, const vconv_problem *p,
                         const float *src, float *dst);
     void (*destroy)(void *state);
+    /* ---- appended for low precision (all 0 in float32 entries) */
+    /* the kinds it runs (VCONV_DT_* bits); 0: float32 only. An entry with
+       kinds runs those only; create / run above are then NULL */
+    uint32_t dtypes;
+    /* raw CPU feature bits (dispatch/cpu.h) needed beyond the ISA's
+       (avx512vnni, avx512bf16, ...): the dispatcher refuses the entry, and
+       calls none of its functions, on a CPU without every one of them */
+    uint32_t cpu_needs;
+    /* create / run for low precision: weights int8_t or uint16_t (bf16),
+       wei_scales float[oc] (int8), bias int32_t / float or NULL; src and
+       dst of the problem's types. Same rules as create / run. */
+    vconv_status (*create_q)(const vconv_problem *p, const void *weights,
+                             const float *wei_scales, const void *bias,
+                             void **state);
+    vconv_status (*run_q)(const void *state, const vconv_problem *p,
+                          const void *src, void *dst);
 } vconv_impl;
 
 #endif /* VCONV_INTERNAL_H */

@@ -64,6 +64,7 @@ static void detect(void)
         if (r[3] & (1u << 24)) m |= VCONV_CPU_X86_AMX;
         uint32_t s1[4];
         cpuid(7, 1, s1);
+        if (s1[0] & (1u << 4)) m |= VCONV_CPU_X86_AVXVNNI;
         if (s1[0] & (1u << 5)) m |= VCONV_CPU_X86_AVX512BF16;
     }
     if (m & VCONV_CPU_X86_OSXSAVE) {
@@ -233,7 +234,8 @@ void vconv_cpu_mask_str(uint32_t mask, char *buf, size_t len)
         {VCONV_CPU_X86_AVX512CD, "avx512cd"}, {VCONV_CPU_X86_AVX512VNNI, "avx512vnni"},
         {VCONV_CPU_X86_AVX512BF16, "avx512bf16"}, {VCONV_CPU_X86_AMX, "amx-tile"},
         {VCONV_CPU_X86_OSXSAVE, "osxsave"},   {VCONV_CPU_X86_OS_YMM, "os-ymm"},
-        {VCONV_CPU_X86_OS_ZMM, "os-zmm"},     {VCONV_CPU_ARM_ASIMD, "asimd"},
+        {VCONV_CPU_X86_OS_ZMM, "os-zmm"},     {VCONV_CPU_X86_AVXVNNI, "avx-vnni"},
+            {VCONV_CPU_ARM_ASIMD, "asimd"},
         {VCONV_CPU_ARM_FPHP, "fphp"},         {VCONV_CPU_ARM_DOTPROD, "dotprod"},
         {VCONV_CPU_ARM_SVE, "sve"},           {VCONV_CPU_ARM_I8MM, "i8mm"},
         {VCONV_CPU_ARM_BF16, "bf16"},         {VCONV_CPU_USE_AVX2, "[use:avx2]"},

@@ -21,6 +21,7 @@ enum {
     VCONV_CPU_X86_OSXSAVE = 1u << 12,
     VCONV_CPU_X86_OS_YMM = 1u << 13,   /* XCR0: SSE + AVX state saved */
     VCONV_CPU_X86_OS_ZMM = 1u << 14,   /* XCR0: opmask + ZMM_Hi256 + Hi16 */
+    VCONV_CPU_X86_AVXVNNI = 1u << 15,  /* AVX-VNNI (VEX vpdpbusd on ymm) */
     VCONV_CPU_ARM_ASIMD = 1u << 16,
     VCONV_CPU_ARM_FPHP = 1u << 17,     /* half-precision arithmetic */
     VCONV_CPU_ARM_DOTPROD = 1u << 18,
@@ -51,6 +52,13 @@ VCONV_INTERNAL bool vconv_cpu_mask_has_isa(uint32_t mask, vconv_isa isa);
    bits; else (no features at all) the architecture the library was built
    for. Decides whether max_isa = NEON, or AVX2 / AVX512, can apply. */
 VCONV_INTERNAL bool vconv_cpu_mask_is_arm(uint32_t mask);
+
+/* Whether mask has every raw feature bit of needs (an implementation's
+   cpu_needs: avx512vnni, avx512bf16, dotprod beyond its ISA). */
+static inline bool vconv_cpu_mask_has_features(uint32_t mask, uint32_t needs)
+{
+    return (mask & needs) == needs;
+}
 
 /* The best ISA the mask allows. */
 VCONV_INTERNAL vconv_isa vconv_cpu_mask_best_isa(uint32_t mask);

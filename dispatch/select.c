@@ -266,6 +266,7 @@ vconv_status vconv_select(const vconv_problem *p, const vconv_resolved *r,
                                                 "implementation");
     }
     int nc = 0;
+    const uint32_t kind = vconv_problem_kind(p); /* 0: float32 */
     for (int i = 0; i < n; i++) {
         row *w = &rows[i];
         const vconv_impl *im = w->im = tab[i];
@@ -278,9 +279,18 @@ vconv_status vconv_select(const vconv_problem *p, const vconv_resolved *r,
             snprintf(why, wl, "impl forced to %s", r->impl);
         else if (!vconv_cpu_mask_has_isa(mask, im->isa))
             snprintf(why, wl, "cpu lacks %s", vconv_isa_name(im->isa));
-        else if (!isa_at_most(im->isa, r->max_isa))
+        else if (!vconv_cpu_mask_has_features(mask, im->cpu_needs)) {
+            char f[160];
+            vconv_cpu_mask_str(im->cpu_needs & ~mask, f, sizeof f);
+            snprintf(why, wl, "cpu lacks %s", f);
+        } else if (!isa_at_most(im->isa, r->max_isa))
             snprintf(why, wl, "isa above max_isa %s",
                      vconv_isa_name(r->max_isa));
+        else if (kind ? !(im->dtypes & kind) : im->dtypes != 0)
+            snprintf(why, wl, "%s", im->dtypes == 0 ? "f32 only"
+                                    : im->dtypes == VCONV_DT_INT8 ? "int8 only"
+                                    : im->dtypes == VCONV_DT_BF16 ? "bf16 only"
+                                    : "low precision only");
         else if (r->algo != VCONV_ALGO_AUTO && im->algo != r->algo)
             snprintf(why, wl, "algo forced to %s", vconv_algo_name(r->algo));
         else if (!im->supports(p, why, wl) && !why[0])

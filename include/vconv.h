@@ -102,6 +102,16 @@ typedef enum {
                               extent - 1 on every side */
 } vconv_padding;
 
+/* Element types of the low-precision path (vconv_conv_create_q). */
+typedef enum {
+    VCONV_F32 = 0,         /* float32: the default, vconv_conv_create */
+    VCONV_BF16,            /* bfloat16 (uint16_t bit patterns: the high half
+                              of a float32) */
+    VCONV_U8,              /* uint8_t, quantized (scale, zero point) */
+    VCONV_S8,              /* int8_t, quantized (scale, zero point) */
+    VCONV_S32              /* int32_t: only the bias of an int8 problem */
+} vconv_dtype;
+
 /* ----------------------------------------------------------- descriptors */
 
 /*
@@ -117,6 +127,15 @@ typedef struct {
     int dilation_h, dilation_w, groups;
     vconv_layout layout;
     vconv_act activation;           /* applied after bias */
+    /* ---- low precision (appended: a descriptor that leaves these 0 is
+       float32 and unchanged). See "Low precision" below. */
+    vconv_dtype src_type;           /* F32 (0), BF16, U8 or S8 */
+    vconv_dtype dst_type;           /* F32 (0) or, for int8 src, U8 / S8;
+                                       for BF16 src, F32 or BF16 */
+    float src_scale;                /* int8: real = src_scale * (q - zp) */
+    int src_zero_point;             /* int8: in the range of src_type */
+    float dst_scale;                /* int8 dst only (U8 / S8) */
+    int dst_zero_point;             /* int8 dst only, in dst_type's range */
 } vconv_conv_desc;
 
 /*
@@ -227,6 +246,87 @@ VCONV_API const char *vconv_algo_name(vconv_algo algo);
 /* The thread count a plan gets with threads = 0 (physical cores, or the
    VCONV_THREADS environment variable). */
 VCONV_API int vconv_default_threads(void);
+
+/* ------------------------------------------------------ low precision */
+
+/*
+ * Low-precision convolution: int8 (quantized, as TFLite's int8 Conv2D and
+ * ONNX QLinearConv define it) and bfloat16. Same shapes, layouts, groups,
+ * strides, padding, dilation and ReLU as float32; the descriptor's
+ * appended fields say the types:
+ *
+ * int8 (src_type U8 or S8):
+ *   src      uint8_t / int8_t in the layout, real = src_scale * (q - src_zero_point)
+ *   weights  int8_t [oc][ic/groups][kh][kw], symmetric (zero point 0),
+ *            real = wei_scales[o] * q   (one scale per output channel;
+ *            per-tensor quantization repeats one scale oc times)
+ *   bias     int32_t [oc] or NULL, in units of src_scale * wei_scales[o]
+ *            (TFLite and ONNX: bias scale = input scale * weight scale)
+ *   dst      U8 / S8 (real = dst_scale * (q - dst_zero_point)) or F32.
+ *   Padding is real 0 (the value src_zero_point). Exactly, with the
+ *   accumulator in int32 (never overflowing: see the limits below):
+ *     acc = bias[o] + sum_{c,i,j} (src - src_zero_point) * w
+ *   F32 dst:  y = (float)acc * S[o],  S[o] = (float)((double)src_scale *
+ *             wei_scales[o]); ReLU: y = max(y, 0).
+ *   U8 / S8 dst: f = (float)acc * M[o], M[o] = (float)((double)src_scale *
+ *             wei_scales[o] / dst_scale) (float products, round to nearest
+ *             even; no fused multiply-add), then
+ *             q = dst_zero_point + rint(clamp(f, lo - dst_zero_point,
+ *                                              hi - dst_zero_point))
+ *             with rint rounding half to even and [lo, hi] the range of
+ *             dst_type (0..255 / -128..127) — saturation, never wrap-around.
+ *             ReLU raises lo to max(lo, dst_zero_point) (real 0), as
+ *             TFLite's fused activation does.
+ *   Every implementation gives these values bit for bit (the tests hold
+ *   them to an integer reference). ONNX QLinearConv rounds the same way
+ *   (half to even) in float; TFLite's fixed-point multiplier can differ
+ *   from the float M by one unit in the last place on ties.
+ *   Limits: src_scale, wei_scales[o], dst_scale positive and finite; M[o]
+ *   and S[o] normal floats; zero points in their type's range;
+ *   K = (ic/groups)*kh*kw <= 65793 and |bias[o]| <= 2^31 - 1 - K*255*128,
+ *   so that the int32 accumulator cannot overflow. Anything else fails
+ *   with VCONV_ERR_INVALID_ARG (the message names the field and value).
+ *
+ * bfloat16 (src_type BF16):
+ *   src, weights uint16_t bf16; bias float [oc] or NULL; dst F32 or BF16.
+ *   Products of bf16 values are exact in float32; they are summed in
+ *   float32 (in an order that depends on the implementation), then the
+ *   bias is added and ReLU applied; a BF16 dst rounds to nearest even.
+ *   Stated bound, against the exact sum of the same bf16 inputs
+ *   (mag = |bias| + sum |x * w|, n = K + 1): |err| <= n * 2^-24 * mag
+ *   (+ 2^-8 |y| for a BF16 dst), for inputs whose products are normal
+ *   floats (AVX512_BF16 flushes subnormal products and sums to zero).
+ *
+ * Scales, zero points of float32 / bf16 problems must be left 0; wei_scales
+ * must be NULL for them.
+ */
+
+/*
+ * Builds a plan for a descriptor of any src_type (F32 goes to
+ * vconv_conv_create: weights and bias are then float, wei_scales must be
+ * NULL). weights are int8_t (int8), uint16_t (bf16); wei_scales float[oc]
+ * (int8 only); bias int32_t[oc] (int8), float[oc] (bf16), or NULL. The
+ * arrays are copied. Tuning (options.tune / VCONV_TUNE) does not apply to
+ * low precision: the heuristic chooses.
+ */
+VCONV_API vconv_status vconv_conv_create_q(const vconv_conv_desc *d,
+                                           const void *weights,
+                                           const float *wei_scales,
+                                           const void *bias,
+                                           const vconv_options *opt,
+                                           vconv_conv **out);
+
+/*
+ * Runs a plan of any type: src and dst of the descriptor's src_type and
+ * dst_type (element sizes 1, 2 or 4 bytes). Same rules as vconv_conv_run.
+ * vconv_conv_run refuses a low-precision plan, and this one is the same as
+ * vconv_conv_run on a float32 plan.
+ */
+VCONV_API vconv_status vconv_conv_run_q(const vconv_conv *c, const void *src,
+                                        void *dst);
+
+/* "f32", "bf16", "u8", "s8", "s32"; "unknown" out of range. */
+VCONV_API const char *vconv_dtype_name(vconv_dtype t);
 
 /* ---------------------------------------------- the implementation table */
 

@@ -3,7 +3,7 @@
 # (objects may also come as one ';'-separated list, as CMake gives them)
 #
 # The library must load and run on any x86-64: every object that is not an
-# ISA file (its name lacks avx2 / avx512 / neon as a word separated by '-'
+# ISA file (its name lacks avx2 / avx512[vnni/bf16] / avxvnni / neon as a word separated by '-'
 # or '_', the rule CMakeLists.txt uses to give a file its -m flags) must
 # contain no instruction that needs more than baseline x86-64:
 #   - any use of a ymm / zmm register or an opmask register k0..k7;
@@ -39,7 +39,7 @@ for o in $objects; do
   IFS=$old_ifs
   base=$(basename "$o")
   stem=${base%%.*}  # conv_ref.c.o -> conv_ref
-  if echo "$stem" | grep -Eq '(^|[-_])(avx2|avx512|neon)($|[-_])'; then
+  if echo "$stem" | grep -Eq '(^|[-_])(avx2|avx512|avx512vnni|avx512bf16|avxvnni|neon|neondot)($|[-_])'; then
     skipped=$((skipped + 1))
     continue
   fi

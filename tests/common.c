@@ -281,7 +281,10 @@ int available_impls(const char **names, int max)
     int n = 0;
     for (int i = 0; i < vconv_impl_count() && n < max; i++) {
         vconv_impl_info info;
-        if (vconv_impl_get(i, &info) == VCONV_OK && info.available)
+        /* float32 implementations only: the low-precision ones (int8,
+           bf16) have their own tests (test_lowp.c) */
+        if (vconv_impl_get(i, &info) == VCONV_OK && info.available &&
+            vconv_registry_find(info.name)->dtypes == 0)
             names[n++] = info.name;
     }
     return n;

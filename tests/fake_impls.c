@@ -142,7 +142,8 @@ FAKE(8)
 #undef FAKE
 
 #define ROW(i)                                                                 \
-    {NULL, 0, 0, supports_##i, estimate_##i, create_##i, run_##i, destroy_##i}
+    {NULL, 0, 0, supports_##i, estimate_##i, create_##i, run_##i, destroy_##i, \
+     0, 0, NULL, NULL}
 static vconv_impl impls[FAKE_N] = {ROW(0), ROW(1), ROW(2), ROW(3), ROW(4),
                                    ROW(5), ROW(6), ROW(7), ROW(8)};
 #undef ROW

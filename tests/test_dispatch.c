@@ -1101,7 +1101,9 @@ static void test_impl_api(void)
         CHECK_STATUS(vconv_impl_get(i, &info), VCONV_OK);
         CHECK(!strcmp(info.name, reg[i]->name), "order");
         CHECK(info.available ==
-                  vconv_cpu_mask_has_isa(vconv_cpu_features(), info.isa),
+                  (vconv_cpu_mask_has_isa(vconv_cpu_features(), info.isa) &&
+                   vconv_cpu_mask_has_features(vconv_cpu_features(),
+                                               reg[i]->cpu_needs)),
               "%s available", info.name);
         /* names are <algo>[_<variant>].<isa> */
         char want[64];

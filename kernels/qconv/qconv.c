@@ -1,0 +1,597 @@
+/*
+ * qconv.c - the low-precision direct convolution's driver (baseline code):
+ * planning, weight packing, the padded input, threads. The arithmetic is in
+ * qconv-avx512vnni.c (int8, vpdpbusd) and qconv-avx512bf16.c (bf16,
+ * vdpbf16ps); qconv.h says the layouts.
+ *
+ * A run, per image and group: the input is copied into a padded buffer
+ * of 4-byte channel groups (rows split by column phase, qconv.h) (int8: u8 values, s8 shifted by
+ * +128 into u8, the padding the zero point: so padding is real 0; bf16: two
+ * channels, padding 0), with the columns a pixel tile may overrun. Jobs are
+ * (image, group, output row, output-channel tile), split statically over
+ * the threads; each output is computed by one microkernel call, so the
+ * result does not depend on the thread count.
+ *
+ * int8 arithmetic: vpdpbusd multiplies u8 activations by s8 weights. The
+ * kernel sums x_u8 * w over every tap (padding included); the bias it
+ * starts from is bias - zp_u8 * sum(w), so the result is
+ * bias + sum (x - zp) * w exactly (int32 wraps in both terms, and the
+ * contract's limits make the true value fit an int32, hence equal).
+ */
+#include "qconv.h"
+#include "../../dispatch/cpu.h"
+#include "../../dispatch/dispatch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ROW_FN(name)                                                           \
+    VCONV_INTERNAL void name(const vconv_qplan *pl, const uint32_t *xg, int g, \
+                             int y, int tile, int x0, int x1, void *dst,      \
+                             size_t pix_stride, size_t ch_stride);
+#define T(a, b) {a, b},
+#define NT(t) (int)(sizeof t / sizeof t[0])
+#if VCONV_ARCH_X86_64
+ROW_FN(vconv_qconv_row_int8__avx512vnni)
+ROW_FN(vconv_qconv_row_bf16__avx512)
+ROW_FN(vconv_qconv_row_bf16__avx512bf16)
+ROW_FN(vconv_qconv_row_int8__avxvnni)
+ROW_FN(vconv_qconv_row_int8__avx2)
+static const int tiles_zmm[][2] = {VCONV_QC_TILES_ZMM(T)};
+static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
+static const vconv_qisa isa_vnni512 = {
+    "direct_int8.avx512", vconv_qconv_row_int8__avx512vnni, tiles_zmm,
+    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0};
+/* bf16: float32 FMAs on widened values, and vdpbf16ps. Measured on an
+   Emerald Rapids core with real data: vdpbf16ps zmm 0.9 G/s, vfmadd231ps
+   zmm 3.5 G/s (12 chains), so the dot kernel's 2 products an instruction
+   come at about half the FMA kernel's rate: 0.25 of its nominal 2. */
+static const vconv_qisa isa_bf16_512 = {
+    "direct_bf16.avx512", vconv_qconv_row_bf16__avx512, tiles_zmm,
+    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0};
+static const vconv_qisa isa_bf16dot_512 = {
+    "direct_bf16dot.avx512", vconv_qconv_row_bf16__avx512bf16, tiles_zmm,
+    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 0.25};
+static const vconv_qisa isa_avxvnni = {
+    "direct_int8vnni.avx2", vconv_qconv_row_int8__avxvnni, tiles_pair,
+    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0};
+static const vconv_qisa isa_avx2 = {
+    "direct_int8.avx2", vconv_qconv_row_int8__avx2, tiles_pair,
+    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0};
+#endif
+#if VCONV_ARCH_AARCH64
+ROW_FN(vconv_qconv_row_int8__neondot)
+static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
+static const vconv_qisa isa_neondot = {
+    "direct_int8.neon", vconv_qconv_row_int8__neondot, tiles_pair,
+    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0};
+#endif
+#undef T
+
+/* Channels a 4-byte group for a kind and domain. */
+static int per_of(uint32_t kind, int dom)
+{
+    if (dom == VCONV_QD_F32)
+        return 1;
+    return kind == VCONV_DT_INT8 && dom != VCONV_QD_I16 ? 4 : 2;
+}
+
+/* Per reduction step a tile issues nb*ur dot instructions (2 a cycle),
+   nb + ur loads (2 a cycle), and needs >= 10 accumulators in flight to hide
+   the latency of 5, plus about 2 cycles of loop and pointer work (in half
+   cycles: 4); the last tiles of a row and of the channels are paid in full
+   (overrun pixels, zero channels). */
+static void plan_tile(const vconv_problem *p, const vconv_qisa *isa, int nbl,
+                      int *nb, int *ur)
+{
+    const int (*t)[2] = isa->tiles;
+    const size_t nt = (size_t)isa->ntiles;
+    double best = INFINITY;
+    for (size_t i = 0; i < nt; i++) {
+        int b = t[i][0], u = t[i][1];
+        if (b > nbl && b > 1)
+            continue;
+        double step = b * u;
+        if (step < b + u)
+            step = b + u;
+        if (step < 10)
+            step = 10;
+        step += 4;
+        double c = (double)vconv_div_up(nbl, b) * vconv_div_up(p->ow, u) *
+                   step;
+        if (c < best) {
+            best = c;
+            *nb = b;
+            *ur = u;
+        }
+    }
+}
+
+static bool q_supports(uint32_t kind, const vconv_qisa *isa,
+                       const vconv_problem *p, char *why, size_t len)
+{
+    if (vconv_problem_kind(p) != kind) {
+        snprintf(why, len, "not %s", kind == VCONV_DT_INT8 ? "int8" : "bf16");
+        return false;
+    }
+    /* the padded input (qconv.h) of every image and group, at the widest
+       tile's overrun, in 64 bits: huge paddings are the reference's */
+    const int per = per_of(kind, isa->dom);
+    int64_t ihp = (int64_t)(p->oh - 1) * p->sh + (int64_t)(p->kh - 1) * p->dh +
+                  1;
+    int64_t iwp = (int64_t)(p->ow + 27) * p->sw + (int64_t)(p->kw - 1) * p->dw +
+                  1 + p->sw;
+    double bytes = (double)ihp * iwp * vconv_div_up(p->icg, per) * 4.0 *
+                   p->mb * p->g;
+    if (ihp > INT32_MAX || iwp > INT32_MAX || bytes > 4294967296.0) {
+        snprintf(why, len, "padded input too large (%.3g bytes)", bytes);
+        return false;
+    }
+    return true;
+}
+
+/* The ISA's nominal scale times the dot product's width (4 int8 or 2
+   16-bit products a lane) at the efficiency of the tile and the channel
+   padding. */
+static double q_estimate(uint32_t kind, const vconv_qisa *isa,
+                         const vconv_problem *p)
+{
+    int nbl = vconv_div_up(p->ocg, VCONV_QC_V), nb = 1, ur = 1;
+    plan_tile(p, isa, nbl, &nb, &ur);
+    const int per = per_of(kind, isa->dom);
+    double eff = (double)p->icg / vconv_round_up(p->icg, per) *
+                 ((double)p->ocg / (vconv_round_up(nbl, nb) * VCONV_QC_V)) *
+                 ((double)p->ow / vconv_round_up(p->ow, ur)) * 0.8;
+    return vconv_problem_flops(p) /
+           (vconv_isa_nominal_gflops(isa->isa) * 1e9 * per * isa->rate * eff *
+            p->threads);
+}
+
+static void q_destroy(void *state)
+{
+    vconv_qplan *pl = state;
+    vconv_free(pl->w);
+    vconv_free(pl->bias_i);
+    vconv_free(pl->bias_f);
+    vconv_free(pl->scale);
+    vconv_free(pl->tapoff);
+    free(pl);
+}
+
+/* Fold the kernel width into the channels when that pads fewer of them
+   and the window is small (qconv.h, vconv_qplan.fold); int8 only. */
+static bool want_fold(const vconv_problem *p, int per)
+{
+    const int k = p->kw * p->icg;
+    if (vconv_problem_kind(p) != VCONV_DT_INT8 || per == 1 || p->kw == 1 ||
+        k > 64)
+        return false;
+    return (double)vconv_round_up(k, per) / k <
+           (double)vconv_round_up(p->icg, per) / p->icg - 1e-9;
+}
+
+/* The problem the kernel sees under fold. */
+static vconv_problem folded(const vconv_problem *p)
+{
+    vconv_problem v = *p;
+    v.icg = p->kw * p->icg;
+    v.ic = v.icg * p->g;
+    v.kw = v.dw = v.sw = 1;
+    v.pl = v.pr = 0;
+    v.iw = p->ow;
+    return v;
+}
+
+static vconv_status q_create(const vconv_problem *p, const void *weights,
+                             const float *wsc, const void *bias,
+                             const vconv_qisa *isa, void **state)
+{
+    const uint32_t kind = vconv_problem_kind(p);
+    const bool i8 = kind == VCONV_DT_INT8;
+    const int per = per_of(kind, isa->dom);
+    vconv_qparams q = {0};
+    vconv_status st;
+    if (i8 && (st = vconv_qparams_init(p, wsc, bias, &q)) != VCONV_OK)
+        return st;
+    vconv_qplan *pl = calloc(1, sizeof *pl);
+    if (!pl) {
+        vconv_qparams_free(&q);
+        return VCONV_ERR_NO_MEMORY;
+    }
+    pl->real = *p;
+    pl->fold = want_fold(p, per);
+    pl->p = pl->fold ? folded(p) : *p;
+    const vconv_problem *const real = p;
+    p = &pl->p; /* from here: the kernel's view */
+    pl->kind = kind;
+    pl->row = isa->row;
+    pl->per = per;
+    pl->dom = isa->dom;
+    pl->cg = vconv_div_up(p->icg, per);
+    pl->nbl = vconv_div_up(p->ocg, VCONV_QC_V);
+    plan_tile(p, isa, pl->nbl, &pl->nb, &pl->ur);
+    pl->ntile = vconv_div_up(pl->nbl, pl->nb);
+    pl->ihp = (p->oh - 1) * p->sh + (p->kh - 1) * p->dh + 1;
+    pl->iwp = (vconv_round_up(p->ow, pl->ur) - 1) * p->sw +
+              (p->kw - 1) * p->dw + 1;
+    pl->wph = vconv_div_up(pl->iwp, p->sw);
+    pl->rowsz = (size_t)p->sw * pl->cg * pl->wph;
+    /* the zero point in the kernel's domain (see VCONV_QD_*) */
+    const int zx_u8 = p->src_dt == VCONV_S8 ? p->src_zp + 128 : p->src_zp;
+    const int zx = pl->dom == VCONV_QD_S8 ? zx_u8 - 128 : zx_u8;
+    pl->fill = !i8 ? 0
+               : per == 4 ? (uint32_t)(uint8_t)zx * 0x01010101u
+                          : (uint32_t)(uint16_t)zx * 0x00010001u;
+    const int nbv = pl->nb * VCONV_QC_V;       /* channels a tile */
+    const size_t och = (size_t)p->g * pl->ntile * nbv;
+    const size_t taps = (size_t)p->kh * p->kw;
+    const size_t nw = och * taps * pl->cg;
+    pl->w = vconv_alloc(nw * 4);
+    pl->tapoff = vconv_alloc(taps * sizeof(uint32_t));
+    pl->scale = i8 ? vconv_alloc(och * sizeof(float)) : NULL;
+    pl->bias_i = i8 ? vconv_alloc(och * sizeof(int32_t)) : NULL;
+    pl->bias_f = i8 ? NULL : vconv_alloc(och * sizeof(float));
+    if (!pl->w || !pl->tapoff || (i8 && (!pl->scale || !pl->bias_i)) ||
+        (!i8 && !pl->bias_f)) {
+        vconv_qparams_free(&q);
+        q_destroy(pl);
+        return VCONV_ERR_NO_MEMORY;
+    }
+    for (int i = 0; i < p->kh; i++)
+        for (int j = 0; j < p->kw; j++) {
+            const int col = j * p->dw;
+            pl->tapoff[i * p->kw + j] =
+                (uint32_t)((size_t)i * p->dh * pl->rowsz +
+                           (size_t)(col % p->sw) * pl->cg * pl->wph +
+                           (size_t)(col / p->sw));
+        }
+    if (vconv_verbose_level() >= 2)
+        vconv_log("%s plan: tile %d x %d pixels (%d tiles of %d channels), "
+                  "%d channel groups of %d%s, padded input %d x %d",
+                  isa->name, pl->nb * VCONV_QC_V, pl->ur, pl->ntile,
+                  pl->nb * VCONV_QC_V, pl->cg, per,
+                  pl->fold ? " (kernel width folded in)" : "", pl->ihp,
+                  pl->iwp);
+    pl->lo = q.lo;
+    pl->hi = q.hi;
+    pl->zp = q.zp;
+    if (!i8 && p->act == VCONV_ACT_RELU)
+        pl->lo = 0;
+    const int8_t *w8 = weights;
+    const uint16_t *w16 = weights;
+    const float *bf = bias;
+    for (int g = 0; g < p->g; g++)
+        for (int t = 0; t < pl->ntile; t++)
+            for (int v = 0; v < nbv; v++) {
+                const int oi = t * nbv + v;          /* in the group */
+                const size_t slot = ((size_t)g * pl->ntile + t) * nbv + v;
+                const bool live = oi < p->ocg;
+                const int o = g * p->ocg + oi;
+                int64_t sumw = 0;
+                const int b = v / VCONV_QC_V, l = v % VCONV_QC_V;
+                for (size_t tap = 0; tap < taps; tap++)
+                    for (int c = 0; c < pl->cg; c++) {
+                        uint32_t u = 0;
+                        for (int e = 0; e < per && live; e++) {
+                            int ch = c * per + e;
+                            if (ch >= p->icg)
+                                break;
+                            /* the user's weight: under fold, the kernel's
+                               channel ch is (j, channel) of tap row `tap` */
+                            const int rc = pl->fold ? ch % real->icg : ch;
+                            const size_t rt =
+                                pl->fold ? tap * real->kw + ch / real->icg
+                                         : tap;
+                            size_t at = ((size_t)o * real->icg + rc) *
+                                            ((size_t)real->kh * real->kw) +
+                                        rt;
+                            if (i8 && per == 4) {
+                                sumw += w8[at];
+                                u |= (uint32_t)(uint8_t)w8[at] << (8 * e);
+                            } else if (i8) {
+                                sumw += w8[at];
+                                u |= (uint32_t)(uint16_t)(int16_t)w8[at]
+                                     << (16 * e);
+                            } else if (per == 1) {
+                                u = (uint32_t)w16[at] << 16; /* to float */
+                            } else {
+                                u |= (uint32_t)w16[at] << (16 * e);
+                            }
+                        }
+                        size_t at = ((((size_t)g * pl->ntile + t) * taps +
+                                      tap) * pl->cg + c) * nbv +
+                                    (size_t)b * VCONV_QC_V + l;
+                        pl->w[at] = u;
+                    }
+                if (i8) {
+                    /* bias - zp * sum(w) modulo 2^32 (see the top) */
+                    uint32_t bi = live ? (uint32_t)q.bias[o] : 0;
+                    bi -= (uint32_t)zx * (uint32_t)(int32_t)sumw;
+                    int32_t bs;
+                    memcpy(&bs, &bi, 4);
+                    pl->bias_i[slot] = bs;
+                    pl->scale[slot] = live ? q.scale[o] : 1.0f;
+                } else {
+                    pl->bias_f[slot] = live && bf ? bf[o] : 0.0f;
+                }
+            }
+    vconv_qparams_free(&q);
+    *state = pl;
+    return VCONV_OK;
+}
+
+#define ENTRY_FNS(tag, kind_, isa_)                                            \
+    static bool tag##_supports(const vconv_problem *p, char *why, size_t len) \
+    {                                                                          \
+        return q_supports(kind_, &isa_, p, why, len);                          \
+    }                                                                          \
+    static double tag##_estimate(const vconv_problem *p, char *why,           \
+                                 size_t len)                                  \
+    {                                                                          \
+        (void)why;                                                             \
+        (void)len;                                                             \
+        return q_estimate(kind_, &isa_, p);                                    \
+    }                                                                          \
+    static vconv_status tag##_create(const vconv_problem *p, const void *w,   \
+                                     const float *wsc, const void *b,         \
+                                     void **state)                            \
+    {                                                                          \
+        return q_create(p, w, wsc, b, &isa_, state);                           \
+    }
+#if VCONV_ARCH_X86_64
+ENTRY_FNS(vnni512, VCONV_DT_INT8, isa_vnni512)
+ENTRY_FNS(bf16_512, VCONV_DT_BF16, isa_bf16_512)
+ENTRY_FNS(bf16dot_512, VCONV_DT_BF16, isa_bf16dot_512)
+ENTRY_FNS(avxvnni, VCONV_DT_INT8, isa_avxvnni)
+ENTRY_FNS(avx2, VCONV_DT_INT8, isa_avx2)
+#endif
+#if VCONV_ARCH_AARCH64
+ENTRY_FNS(neondot, VCONV_DT_INT8, isa_neondot)
+#endif
+
+/* One padded row of image n, group g into xr[sw][cg][wph] (qconv.h). */
+static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
+                    int yp, uint32_t *xr)
+{
+    const vconv_problem *p = &pl->p;
+    const int iy = yp - p->pt, cg = pl->cg, sw = p->sw, wph = pl->wph;
+    if (iy < 0 || iy >= p->ih) {
+        for (size_t i = 0; i < pl->rowsz; i++)
+            xr[i] = pl->fill;
+        return;
+    }
+    const bool nhwc = p->layout == VCONV_NHWC;
+    const bool i8 = pl->kind == VCONV_DT_INT8;
+    const int per = pl->per;
+    const int x0 = vconv_min_i(p->pl, pl->iwp);
+    const int x1 = vconv_min_i(pl->iwp, p->pl + p->iw);
+    /* the padding columns (and those past the input), every group; the
+       input's columns are written whole below */
+    for (int xp = 0; xp < pl->wph * sw; xp++)
+        if (xp < x0 || xp >= x1) {
+            uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
+            for (int c = 0; c < cg; c++)
+                d[(size_t)c * wph] = pl->fill;
+        }
+    const size_t c0 = (size_t)g * p->icg;
+    const uint8_t *s8 = src;
+    const uint16_t *s16 = src;
+    /* into the kernel's domain: u8 (and I16) flip an s8 src's sign bit
+       (+128), S8 flips a u8 src's (-128) */
+    const bool to_s8 = pl->dom == VCONV_QD_S8;
+    const uint8_t flip = (p->src_dt == VCONV_S8) != to_s8 ? 0x80 : 0;
+    /* NHWC: a pixel's channels are consecutive; NCHW: a channel's row is */
+    const size_t cstep = nhwc ? 1 : (size_t)p->ih * p->iw;
+    const size_t xstep = nhwc ? (size_t)p->ic : 1;
+    const size_t base = nhwc ? ((size_t)n * p->ih + iy) * p->iw * p->ic + c0
+                             : ((size_t)n * p->ic + c0) * p->ih * p->iw +
+                                   (size_t)iy * p->iw;
+    /* NHWC with whole groups: a pixel's groups are consecutive words */
+    if (nhwc && ((per == 4 && p->icg % 4 == 0) || per == 1)) {
+        const uint32_t f4 = flip * 0x01010101u;
+        int ph = x0 % sw, q = x0 / sw;
+        for (int xp = x0; xp < x1; xp++) {
+            const size_t at = base + (size_t)(xp - p->pl) * xstep;
+            uint32_t *d = xr + (size_t)ph * cg * wph + q;
+            if (per == 4) {
+                const uint8_t *sp = s8 + at;
+                for (int c = 0; c < cg; c++) {
+                    uint32_t u;
+                    memcpy(&u, sp + 4 * c, 4);
+                    d[(size_t)c * wph] = u ^ f4;
+                }
+            } else {
+                const uint16_t *sp = s16 + at;
+                for (int c = 0; c < cg; c++)
+                    d[(size_t)c * wph] = (uint32_t)sp[c] << 16;
+            }
+            if (++ph == sw) {
+                ph = 0;
+                q++;
+            }
+        }
+        return;
+    }
+    for (int xp = x0; xp < x1; xp++) {
+        const size_t at = base + (size_t)(xp - p->pl) * xstep;
+        uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
+        if (per == 4) {
+            for (int c = 0; c < cg; c++) {
+                uint32_t u = pl->fill;
+                for (int e = 0; e < 4; e++) {
+                    const int ch = c * 4 + e;
+                    if (ch >= p->icg)
+                        break;
+                    u &= ~(0xffu << (8 * e));
+                    u |= (uint32_t)(s8[at + ch * cstep] ^ flip) << (8 * e);
+                }
+                d[(size_t)c * wph] = u;
+            }
+            continue;
+        }
+        if (per == 1) { /* bf16 widened to float32 */
+            for (int c = 0; c < cg; c++)
+                d[(size_t)c * wph] = (uint32_t)s16[at + c * cstep] << 16;
+            continue;
+        }
+        for (int c = 0; c < cg; c++) {
+            uint32_t u = pl->fill;
+            for (int e = 0; e < 2; e++) {
+                const int ch = c * 2 + e;
+                if (ch >= p->icg)
+                    break;
+                u &= ~(0xffffu << (16 * e));
+                u |= (uint32_t)(i8 ? (uint16_t)(s8[at + ch * cstep] ^ flip)
+                                   : s16[at + ch * cstep])
+                     << (16 * e);
+            }
+            d[(size_t)c * wph] = u;
+        }
+    }
+}
+
+/* One padded row under fold: column x holds output column x's window
+   (kernel taps j, then channels), the zero point outside the input; the
+   window is put together in t[] and stored as groups. */
+static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
+                         int g, int yp, uint32_t *xr)
+{
+    const vconv_problem *p = &pl->real;
+    const int iy = yp - p->pt, cg = pl->cg, wph = pl->wph, per = pl->per;
+    const int icg = p->icg, kw = p->kw;
+    const bool nhwc = p->layout == VCONV_NHWC, row_in = iy >= 0 && iy < p->ih;
+    const uint8_t *s8 = src;
+    const bool to_s8 = pl->dom == VCONV_QD_S8;
+    const uint8_t flip = (p->src_dt == VCONV_S8) != to_s8 ? 0x80 : 0;
+    const uint8_t zb = (uint8_t)pl->fill; /* the zero point (low byte) */
+    const size_t c0 = (size_t)g * icg;
+    uint8_t t[64 + 4];
+    const int kwin = kw * icg; /* the window's values; cg * per >= kwin */
+    for (int x = 0; x < wph; x++) {
+        const int ix0 = x * p->sw - p->pl;
+        if (nhwc && row_in && x < p->ow && p->dw == 1 && p->g == 1 &&
+            ix0 >= 0 && ix0 + kw <= p->iw) {
+            /* the whole window inside: kw * icg consecutive bytes */
+            memcpy(t, s8 + (((size_t)n * p->ih + iy) * p->iw + ix0) * p->ic,
+                   (size_t)kwin);
+            if (flip)
+                for (int k = 0; k < kwin; k++)
+                    t[k] ^= flip;
+            memset(t + kwin, zb, (size_t)(cg * per - kwin));
+        } else {
+            memset(t, zb, sizeof t);
+        }
+        for (int j = 0; j < kw && row_in && x < p->ow &&
+                        !(nhwc && p->dw == 1 && p->g == 1 && ix0 >= 0 &&
+                          ix0 + kw <= p->iw);
+             j++) {
+            const int ix = x * p->sw - p->pl + j * p->dw;
+            if (ix < 0 || ix >= p->iw)
+                continue;
+            uint8_t *tj = t + j * icg;
+            if (nhwc) {
+                const uint8_t *sp =
+                    s8 + (((size_t)n * p->ih + iy) * p->iw + ix) * p->ic + c0;
+                for (int c = 0; c < icg; c++)
+                    tj[c] = sp[c] ^ flip;
+            } else {
+                const uint8_t *sp = s8 + (((size_t)n * p->ic + c0) * p->ih +
+                                          iy) * p->iw + ix;
+                for (int c = 0; c < icg; c++)
+                    tj[c] = sp[(size_t)c * p->ih * p->iw] ^ flip;
+            }
+        }
+        uint32_t *d = xr + x;
+        if (per == 4) {
+            for (int c = 0; c < cg; c++) {
+                uint32_t u;
+                memcpy(&u, t + 4 * c, 4);
+                d[(size_t)c * wph] = u;
+            }
+        } else { /* 16-bit words of the u8 values */
+            for (int c = 0; c < cg; c++)
+                d[(size_t)c * wph] =
+                    (uint32_t)t[2 * c] | (uint32_t)t[2 * c + 1] << 16;
+        }
+    }
+}
+
+static vconv_status q_run(const void *state, const vconv_problem *p,
+                          const void *src, void *dst)
+{
+    const vconv_qplan *pl = state;
+    const size_t plane = (size_t)pl->ihp * pl->rowsz;   /* uint32 */
+    size_t bytes;
+    if (!vconv_mul_size(plane * 4, (size_t)p->mb * p->g, &bytes))
+        return VCONV_ERR_NO_MEMORY;
+    uint32_t *xb = vconv_scratch(VCONV_SCRATCH_SHARED, bytes);
+    if (!xb)
+        return VCONV_ERR_NO_MEMORY;
+    const long rows = (long)p->mb * p->g * pl->ihp;
+    const long jobs = (long)p->mb * p->g * p->oh * pl->ntile;
+    const size_t es = vconv_dtype_size(p->dst_dt);
+    const bool nhwc = p->layout == VCONV_NHWC;
+    const size_t ohw = (size_t)p->oh * p->ow;
+#pragma omp parallel num_threads(p->threads)
+    {
+#pragma omp for schedule(static)
+        for (long r = 0; r < rows; r++) {
+            const int yp = (int)(r % pl->ihp);
+            const long ng = r / pl->ihp;
+            (pl->fold ? pad_row_fold : pad_row)(
+                pl, src, (int)(ng / p->g), (int)(ng % p->g), yp,
+                xb + (size_t)ng * plane + (size_t)yp * pl->rowsz);
+        }
+#pragma omp for schedule(static)
+        for (long j = 0; j < jobs; j++) {
+            const int t = (int)(j % pl->ntile);
+            long k = j / pl->ntile;
+            const int y = (int)(k % p->oh);
+            k /= p->oh;
+            const int g = (int)(k % p->g), n = (int)(k / p->g);
+            const size_t c0 = (size_t)g * p->ocg;
+            char *d = dst;
+            size_t ps, cs, base;
+            if (nhwc) {
+                ps = (size_t)p->oc;
+                cs = 1;
+                base = ((size_t)n * p->oh + y) * p->ow * p->oc + c0;
+            } else {
+                ps = 1;
+                cs = ohw;
+                base = ((size_t)n * p->oc + c0) * ohw + (size_t)y * p->ow;
+            }
+            pl->row(pl, xb + (size_t)k * plane, g, y, t, 0, p->ow,
+                    d + base * es, ps, cs);
+        }
+    }
+    return VCONV_OK;
+}
+
+#define ENTRY(sym, name_, tag, isa_, kind_, needs)                              \
+    const vconv_impl sym = {.name = name_,                                     \
+                            .algo = VCONV_ALGO_DIRECT,                         \
+                            .isa = isa_,                                       \
+                            .supports = tag##_supports,                        \
+                            .estimate = tag##_estimate,                        \
+                            .destroy = q_destroy,                              \
+                            .dtypes = kind_,                                   \
+                            .cpu_needs = needs,                                \
+                            .create_q = tag##_create,                          \
+                            .run_q = q_run};
+#if VCONV_ARCH_X86_64
+ENTRY(vconv_impl_direct_int8_avx512, "direct_int8.avx512", vnni512,
+      VCONV_ISA_AVX512, VCONV_DT_INT8, VCONV_CPU_X86_AVX512VNNI)
+ENTRY(vconv_impl_direct_bf16_avx512, "direct_bf16.avx512", bf16_512,
+      VCONV_ISA_AVX512, VCONV_DT_BF16, 0)
+ENTRY(vconv_impl_direct_bf16dot_avx512, "direct_bf16dot.avx512", bf16dot_512,
+      VCONV_ISA_AVX512, VCONV_DT_BF16, VCONV_CPU_X86_AVX512BF16)
+ENTRY(vconv_impl_direct_int8vnni_avx2, "direct_int8vnni.avx2", avxvnni,
+      VCONV_ISA_AVX2, VCONV_DT_INT8, VCONV_CPU_X86_AVXVNNI)
+ENTRY(vconv_impl_direct_int8_avx2, "direct_int8.avx2", avx2, VCONV_ISA_AVX2,
+      VCONV_DT_INT8, 0)
+#endif
+#if VCONV_ARCH_AARCH64
+ENTRY(vconv_impl_direct_int8_neon, "direct_int8.neon", neondot,
+      VCONV_ISA_NEON, VCONV_DT_INT8, VCONV_CPU_ARM_DOTPROD)
+#endif
