@@ -98,17 +98,44 @@ static long long padded_cols(const vconv_problem *p)
            1;
 }
 
-/* Output rows a band: the most whose slab (the input rows the band
-   reads, pw * V floats each) fits a quarter of the L2, so the slab stays
-   in L2 while its rows are consumed; the halo rows two bands share are
-   copied twice. From the cache, never the thread count. */
-static int band_rows(const vconv_problem *p, int V)
+/* Channel blocks a job. NHWC: a quarter of them (at least 1), so that a
+   pixel's channels are copied into the slab as one contiguous run (a
+   block a job read 64 bytes every ic floats: the copy then cost more than
+   the convolution on MobileNet's small layers) and a batch-1 layer still
+   has several jobs for the threads. NCHW: one (its rows are transposed
+   block by block anyway, and the slab stays small). From the shape, never
+   the thread count. */
+static int blocks_per_job(const vconv_problem *p, int V)
 {
-    const double row = 4.0 * (double)padded_cols(p) * V;
-    const double budget = (double)vconv_topology_get()->l2 / 4;
+    const int ncb = vconv_div_up(p->oc, V);
+    return p->layout == VCONV_NHWC ? vconv_div_up(ncb, 4) : 1;
+}
+
+/* Output rows whose slab (the input rows the bands reads, pw * V floats
+   each, for each block of the job) fits `budget` bytes. */
+static int rows_fitting(const vconv_problem *p, int V, double budget)
+{
+    const double row = 4.0 * (double)padded_cols(p) * V * blocks_per_job(p, V);
     const double in_rows = budget / row - (double)(p->kh - 1) * p->dh;
     const double r = in_rows < 1 ? 1 : (in_rows - 1) / p->sh + 1;
     return r >= p->oh ? p->oh : r < 1 ? 1 : (int)r;
+}
+
+/* Output rows a band; the halo rows two bands share are copied twice.
+   NCHW: the slab within half the L1, so the rows transposed into it are
+   still in L1 when the kernel reads them (measured: 1.5x faster on the 14
+   x 14 and 7 x 7 MobileNet layers than L2-sized bands), unless that
+   leaves fewer than 4 rows a band (wide images: the halo would double the
+   transposition); then, and for NHWC, a quarter of the L2. */
+static int band_rows(const vconv_problem *p, int V)
+{
+    const vconv_topology *t = vconv_topology_get();
+    if (p->layout == VCONV_NCHW) {
+        const int r = rows_fitting(p, V, (double)t->l1d / 2);
+        if (r >= 4 || r >= p->oh)
+            return r;
+    }
+    return rows_fitting(p, V, (double)t->l2 / 4);
 }
 
 /* ------------------------------------------------- supports, estimate */
@@ -199,10 +226,12 @@ static double dw_cycles(const dw_isa *isa, const vconv_problem *p)
     return fmax(c, bytes / DW_STREAM_BYTES) * p->mb;
 }
 
-/* Jobs of a run: (image, channel block, band). */
+/* Jobs of a run: (image, group of blocks_per_job channel blocks, band). */
 static long dw_jobs(const vconv_problem *p, int V, int br)
 {
-    return (long)p->mb * vconv_div_up(p->oc, V) * vconv_div_up(p->oh, br);
+    const int ncb = vconv_div_up(p->oc, V);
+    return (long)p->mb * vconv_div_up(ncb, blocks_per_job(p, V)) *
+           vconv_div_up(p->oh, br);
 }
 
 static double dw_estimate(const dw_isa *isa, const vconv_problem *p,
@@ -224,6 +253,7 @@ typedef struct {
     vconv_problem p;
     const dw_isa *isa;
     int V, ncb;         /* channel blocks: ceil(oc / V) */
+    int G, ngrp;        /* blocks a job, groups of them */
     int pw;             /* slab columns */
     int br, nbands;     /* output rows a band, bands an image */
     int slab_rows;      /* the largest band's input rows */
@@ -260,6 +290,8 @@ static vconv_status dw_create(const dw_isa *isa, const vconv_problem *p,
     const int V = d->V = isa->V;
     d->ncb = vconv_div_up(p->oc, V);
     d->pw = (int)padded_cols(p);
+    d->G = blocks_per_job(p, V);
+    d->ngrp = vconv_div_up(d->ncb, d->G);
     d->br = band_rows(p, V);
     d->nbands = vconv_div_up(p->oh, d->br);
     const int kk = p->kh * p->kw;
@@ -323,102 +355,140 @@ static void dw_destroy(void *state) { plan_free(state); }
 
 /* ----------------------------------------------------------------- run */
 
-/* Input rows [iy0, iy1) of channel block cb of one image into the
-   slab: NHWC pixels copied (a multiplier > 1: lane by lane),
-   NCHW rows transposed (the direct family's SIMD conversion, or lane by
-   lane). */
-static void fill_blocked(const dw_plan *d, const float *img, int cb, int iy0,
-                         int iy1, float *slab)
+/* Input rows [iy0, iy1) of channel blocks cb0 .. cb0 + nb - 1 of one
+   image into the slab [block][row][pw][V]: NHWC pixels copied, all the
+   blocks of a pixel at once (a multiplier > 1: lane by lane), NCHW rows
+   transposed (the direct family's SIMD conversion, or lane by lane). */
+static void fill_blocked(const dw_plan *d, const float *img, int cb0, int nb,
+                         int iy0, int iy1, float *slab)
 {
     const vconv_problem *p = &d->p;
     const int V = d->V, pw = d->pw, iw = p->iw, m = p->ocg;
-    const int c0 = cb * V, nc = vconv_min_i(V, p->oc - c0);
     const size_t plane = (size_t)p->ih * iw;
+    const size_t blk = (size_t)d->slab_rows * pw * V; /* a block's slab */
     const bool nhwc = p->layout == VCONV_NHWC;
     /* padded columns [lo, hi) hold image columns ix0 .. */
     const int lo = vconv_min_i(p->pl, pw);
     const int hi = vconv_max_i(lo, vconv_min_i(p->pl + iw, pw));
     const int n = hi - lo, ix0 = lo - p->pl;
+    /* NHWC, multiplier 1: blocks [0, full) whole vectors, then a tail */
+    const int c0 = cb0 * V, nc_all = vconv_min_i(nb * V, p->oc - c0);
+    const int full = nc_all / V, tail = nc_all - full * V;
     for (int iy = iy0; iy < iy1; iy++) {
-        float *out = slab + (size_t)(iy - iy0) * pw * V;
-        memset(out, 0, sizeof(float) * (size_t)lo * V);
-        memset(out + (size_t)hi * V, 0, sizeof(float) * (size_t)(pw - hi) * V);
-        float *om = out + (size_t)lo * V;
-        if (nhwc) {
-            const float *s = img + ((size_t)iy * iw + ix0) * p->ic;
-            for (int k = 0; k < n; k++, s += p->ic) {
-                float *o = om + (size_t)k * V;
-                if (m == 1) {
-                    memcpy(o, s + c0, sizeof(float) * (size_t)nc);
-                } else {
-                    /* lane i is output channel c0 + i: input (c0 + i) / m */
-                    for (int i = 0; i < nc; i++)
-                        o[i] = s[(c0 + i) / m];
+        const size_t r = (size_t)(iy - iy0) * pw * V;
+        for (int b = 0; b < nb; b++) {
+            float *out = slab + b * blk + r;
+            memset(out, 0, sizeof(float) * (size_t)lo * V);
+            memset(out + (size_t)hi * V, 0,
+                   sizeof(float) * (size_t)(pw - hi) * V);
+        }
+        if (nhwc && m == 1) {
+            /* fixed-size copies the compiler inlines (a memcpy call a
+               vector cost as much as its FMAs) */
+            const float *s = img + ((size_t)iy * iw + ix0) * p->ic + c0;
+            float *o = slab + r + (size_t)lo * V;
+            for (int k = 0; k < n; k++, s += p->ic, o += V) {
+                int b = 0;
+                if (V == 16)
+                    for (; b < full; b++)
+                        memcpy(o + b * blk, s + b * 16, 16 * sizeof(float));
+                else
+                    for (; b < full; b++)
+                        memcpy(o + b * blk, s + b * 8, 8 * sizeof(float));
+                if (tail) {
+                    float *ot = o + b * blk;
+                    memcpy(ot, s + b * V, sizeof(float) * (size_t)tail);
+                    for (int i = tail; i < V; i++)
+                        ot[i] = 0.0f;
                 }
-                for (int i = nc; i < V; i++)
-                    o[i] = 0.0f;
             }
-        } else if (m == 1 && d->isa->nchw_to_blocked) {
-            /* image column ix to padded column ix + pl (those past pw
-               are dropped), lanes nc .. V-1 zeros */
-            d->isa->nchw_to_blocked(img + (size_t)c0 * plane +
-                                        (size_t)iy * iw,
-                                    (ptrdiff_t)plane, nc, iw, out, pw, 1,
-                                    p->pl);
-        } else {
-            for (int i = 0; i < V; i++) {
-                if (i >= nc) {
-                    for (int k = 0; k < n; k++)
-                        om[(size_t)k * V + i] = 0.0f;
-                    continue;
+            continue;
+        }
+        for (int b = 0; b < nb; b++) {
+            float *out = slab + b * blk + r;
+            float *om = out + (size_t)lo * V;
+            const int cb = cb0 + b, cs = cb * V;
+            const int nc = vconv_min_i(V, p->oc - cs);
+            if (nhwc) {
+                /* lane i is output channel cs + i: input (cs + i) / m */
+                const float *s = img + ((size_t)iy * iw + ix0) * p->ic;
+                for (int k = 0; k < n; k++, s += p->ic) {
+                    float *o = om + (size_t)k * V;
+                    for (int i = 0; i < nc; i++)
+                        o[i] = s[(cs + i) / m];
+                    for (int i = nc; i < V; i++)
+                        o[i] = 0.0f;
                 }
-                const float *s = img + (size_t)(c0 + i) / m * plane +
-                                 (size_t)iy * iw + ix0;
-                for (int k = 0; k < n; k++)
-                    om[(size_t)k * V + i] = s[k];
+            } else if (m == 1 && d->isa->nchw_to_blocked) {
+                /* image column ix to padded column ix + pl (those past pw
+                   are dropped), lanes nc .. V-1 zeros */
+                d->isa->nchw_to_blocked(img + (size_t)cs * plane +
+                                            (size_t)iy * iw,
+                                        (ptrdiff_t)plane, nc, iw, out, pw, 1,
+                                        p->pl);
+            } else {
+                for (int i = 0; i < V; i++) {
+                    if (i >= nc) {
+                        for (int k = 0; k < n; k++)
+                            om[(size_t)k * V + i] = 0.0f;
+                        continue;
+                    }
+                    const float *s = img + (size_t)(cs + i) / m * plane +
+                                     (size_t)iy * iw + ix0;
+                    for (int k = 0; k < n; k++)
+                        om[(size_t)k * V + i] = s[k];
+                }
             }
         }
     }
 }
 
 static void do_job(const dw_plan *d, const float *src, float *dst,
-                        long j, float *slab, float *rowbuf)
+                   long j, float *slab, float *rowbuf)
 {
     const vconv_problem *p = &d->p;
     const int V = d->V;
     const int band = (int)(j % d->nbands);
-    const int cb = (int)(j / d->nbands % d->ncb);
-    const int n = (int)(j / d->nbands / d->ncb);
-    const int c0 = cb * V, nc = vconv_min_i(V, p->oc - c0);
+    const int grp = (int)(j / d->nbands % d->ngrp);
+    const int n = (int)(j / d->nbands / d->ngrp);
+    const int cb0 = grp * d->G, nb = vconv_min_i(d->G, d->ncb - cb0);
     const bool nhwc = p->layout == VCONV_NHWC;
     const size_t ohw = (size_t)p->oh * p->ow;
+    const size_t blk = (size_t)d->slab_rows * d->pw * V;
     const float *img = src + (size_t)n * p->ic * p->ih * p->iw;
     float *out = dst + (size_t)n * p->oc * ohw;
     const int iy0 = d->band_iy0[band];
-    fill_blocked(d, img, cb, iy0, d->band_iy1[band], slab);
+    fill_blocked(d, img, cb0, nb, iy0, d->band_iy1[band], slab);
     dw_row_args a;
-    a.bias = d->bias + (size_t)cb * V;
     a.src_ky = (ptrdiff_t)p->dh * d->pw * V;
     a.src_kx = (ptrdiff_t)p->dw * V;
     a.src_px = (ptrdiff_t)p->sw * V;
     a.dst_px = nhwc ? p->oc : V;
     a.kw = p->kw;
     a.ow = p->ow;
-    a.nvalid = nhwc ? nc : V;
     a.relu = p->act == VCONV_ACT_RELU;
-    const float *wcb = d->w + (size_t)cb * p->kh * p->kw * V;
-    const int y1 = vconv_min_i(p->oh, (band + 1) * d->br);
-    for (int oy = band * d->br; oy < y1; oy++) {
-        a.n_ky = d->ky_n[oy];
-        a.src = slab + (a.n_ky > 0 ? (size_t)(d->row_iy[oy] - iy0) * d->pw * V
-                                   : 0);
-        a.wei = wcb + (size_t)d->ky_lo[oy] * p->kw * V;
-        a.dst = nhwc ? out + (size_t)oy * p->ow * p->oc + c0 : rowbuf;
-        d->isa->row(&a);
-        if (!nhwc)
-            d->isa->row_to_nchw(rowbuf, V, p->ow, nc,
-                                out + (size_t)c0 * ohw + (size_t)oy * p->ow,
-                                (ptrdiff_t)ohw);
+    const int y0 = band * d->br, y1 = vconv_min_i(p->oh, y0 + d->br);
+    for (int b = 0; b < nb; b++) {
+        const int cb = cb0 + b, c0 = cb * V;
+        const int nc = vconv_min_i(V, p->oc - c0);
+        const float *sb = slab + b * blk;
+        const float *wcb = d->w + (size_t)cb * p->kh * p->kw * V;
+        a.bias = d->bias + (size_t)cb * V;
+        a.nvalid = nhwc ? nc : V;
+        for (int oy = y0; oy < y1; oy++) {
+            a.n_ky = d->ky_n[oy];
+            a.src = sb + (a.n_ky > 0
+                              ? (size_t)(d->row_iy[oy] - iy0) * d->pw * V
+                              : 0);
+            a.wei = wcb + (size_t)d->ky_lo[oy] * p->kw * V;
+            a.dst = nhwc ? out + (size_t)oy * p->ow * p->oc + c0 : rowbuf;
+            d->isa->row(&a);
+            if (!nhwc)
+                d->isa->row_to_nchw(rowbuf, V, p->ow, nc,
+                                    out + (size_t)c0 * ohw +
+                                        (size_t)oy * p->ow,
+                                    (ptrdiff_t)ohw);
+        }
     }
 }
 
@@ -458,7 +528,8 @@ static vconv_status dw_run(const void *state, const vconv_problem *p,
 {
     const dw_plan *d = state;
     run_ctx c = {.d = d, .src = src, .dst = dst};
-    c.slab_floats = ((size_t)d->slab_rows * d->pw * d->V + 15) & ~(size_t)15;
+    c.slab_floats = ((size_t)d->G * d->slab_rows * d->pw * d->V + 15) &
+                    ~(size_t)15;
     c.work_floats = c.slab_floats + (size_t)p->ow * d->V;
     const long jobs = dw_jobs(p, d->V, d->br);
     const int nthr = (int)(p->threads < jobs ? p->threads : jobs);
