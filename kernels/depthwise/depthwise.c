@@ -9,25 +9,26 @@
  * same sum as kernels/direct, with the lanes of a vector spent on 16 (or
  * 8) channels instead of the one channel a group that direct has here.
  *
- * What a run does (depthwise.h has the layouts): jobs are (image, block
- * of V output channels, band of output rows); a job copies the input rows
- * its band reads into a per-thread slab (channel-blocked, left / right
- * padding as zero columns: NHWC pixels are channel vectors already, so a
- * copy; NCHW rows are transposed by the direct family's SIMD conversion),
- * then runs the row kernel on every output row of the band: bias as the
- * initial value, the taps inside the image (kernel rows in the top /
- * bottom padding are skipped), ReLU, and the store: straight into NHWC dst
- * (masked on a channel tail), or into a per-thread row buffer that the
- * direct family's SIMD transposition turns into the NCHW rows while it is
- * in L1. Bands are sized from the L2, never from the thread count; each
- * output is computed by one row call in one fixed order of taps (from the
- * bias), so the result is bitwise the same for any thread count.
+ * What a run does (depthwise.h has the layouts): jobs are (image, group
+ * of blocks of V output channels, band of output rows); a job copies the
+ * input rows its band reads into a per-thread slab (channel-blocked, left
+ * / right padding as zero columns: NHWC pixels are channel vectors
+ * already, so a copy; NCHW rows are transposed by the direct family's SIMD
+ * conversion), then runs the row kernel on every output row of the band:
+ * bias as the initial value, the taps inside the image (kernel rows in
+ * the top / bottom padding are skipped), ReLU, and the store: straight
+ * into NHWC dst (masked on a channel tail), or into a per-thread row
+ * buffer that the direct family's SIMD transposition turns into the NCHW
+ * rows while it is in L1. Bands and groups are sized from the caches and
+ * the shape, never from the thread count; each output is computed by one
+ * row call in one fixed order of taps (from the bias), so the result is
+ * bitwise the same for any thread count.
  *
  * A planar NCHW variant (lanes = output pixels of one channel: no
  * transposition, the plane padded and split into stride phases) was
  * written and measured on MobileNet-v1's depthwise layers: slower than
- * this kernel on every one (1.4x on dw1 to 3x on the 7x7 and 14x14
- * layers, its per-row copies dominating small planes), so it is not kept.
+ * this kernel on every one (1.4x on dw1 to 4x on the 7x7 dw13, its
+ * per-row copies dominating small planes), so it is not kept.
  */
 #include "depthwise.h"
 #include "../direct/direct.h"
@@ -50,9 +51,9 @@ typedef struct {
     int V;
     dw_row_fn row;
     /* the direct family's SIMD conversions (kernels/direct/direct.h
-       contracts), for NCHW data: row buffer
-       [ow][V] -> NCHW rows; one NCHW row of V channels -> pixel vectors
-       (NULL: the portable loop of fill_blocked) */
+       contracts), for NCHW data: row buffer [ow][V] -> NCHW rows; one
+       NCHW row of V channels -> pixel vectors (NULL: the portable loop of
+       fill_blocked) */
     void (*row_to_nchw)(const float *rowbuf, int V, int ow, int nvalid,
                         float *dst, ptrdiff_t dst_c);
     void (*nchw_to_blocked)(const float *src, ptrdiff_t plane, int nc,
@@ -111,11 +112,12 @@ static int blocks_per_job(const vconv_problem *p, int V)
     return p->layout == VCONV_NHWC ? vconv_div_up(ncb, 4) : 1;
 }
 
-/* Output rows whose slab (the input rows the bands reads, pw * V floats
+/* Output rows whose slab (the input rows a band reads, pw * V floats
    each, for each block of the job) fits `budget` bytes. */
 static int rows_fitting(const vconv_problem *p, int V, double budget)
 {
-    const double row = 4.0 * (double)padded_cols(p) * V * blocks_per_job(p, V);
+    const double row =
+        4.0 * (double)padded_cols(p) * V * blocks_per_job(p, V);
     const double in_rows = budget / row - (double)(p->kh - 1) * p->dh;
     const double r = in_rows < 1 ? 1 : (in_rows - 1) / p->sh + 1;
     return r >= p->oh ? p->oh : r < 1 ? 1 : (int)r;

@@ -15,8 +15,8 @@
  * rows are transposed into the slab with the direct family's SIMD
  * conversion, and the output rows back through a row buffer [ow][V].
  *
- *   slab (per thread, one band of input rows of one channel block):
- *     [row][pw][V]: input rows iy0 .. iy0 + rows - 1 (all inside the
+ *   slab (per thread, one band of input rows of a job's channel blocks):
+ *     [block][row][pw][V]: input rows iy0 .. iy0 + rows - 1 (all inside the
  *     image), each padded to pw columns: column x holds image column
  *     x - pl, zeros where that is outside the image (the left / right
  *     padding is materialised; the top / bottom padding is handled by the
