@@ -1,0 +1,67 @@
+/*
+ * depthwise.h - depthwise convolution (one input channel a group): what
+ * the baseline driver (depthwise.c) and the ISA files share. Baseline
+ * code only: types and prototypes, no intrinsics.
+ *
+ * Vector lanes are output channels: V of them a block (16 AVX-512, 8
+ * AVX2, 8 NEON as two q, 8 scalar). Output channel o reads input channel
+ * o / m (m = out_channels / groups, the channel multiplier; groups =
+ * in_channels), so with m = 1 a block is V consecutive input channels and
+ * with m > 1 each input channel is replicated into the m lanes of its
+ * outputs when the input is copied; the arithmetic is then the same for
+ * every multiplier.
+ *
+ * NHWC pixels are channel vectors already (the slab is a copy); NCHW
+ * rows are transposed into the slab with the direct family's SIMD
+ * conversion, and the output rows back through a row buffer [ow][V].
+ *
+ *   slab (per thread, one band of input rows of a job's channel blocks):
+ *     [block][row][pw][V]: input rows iy0 .. iy0 + rows - 1 (all inside the
+ *     image), each padded to pw columns: column x holds image column
+ *     x - pl, zeros where that is outside the image (the left / right
+ *     padding is materialised; the top / bottom padding is handled by the
+ *     range of kernel rows a row call is given). Lanes past the channel
+ *     count are zero.
+ *   packed weights: [cb][kh][kw][V], zeros past the channel count.
+ *   bias: [cb][V], zeros past the channel count (and without bias).
+ */
+#ifndef VCONV_DEPTHWISE_H
+#define VCONV_DEPTHWISE_H
+
+#include "../../core/internal.h"
+
+#include <stddef.h>
+
+/* One call: one output row of one channel block, every pixel of it.
+   Output pixel ox, kernel tap (ky, kx) reads the vector at
+   src + ky * src_ky + kx * src_kx + ox * src_px; the taps of each output
+   are summed from the bias in the order ky, kx (whatever the pixel tile
+   the kernel puts it in, so the result does not depend on the tiling). */
+typedef struct {
+    const float *src;     /* slab: input row of the first kernel row
+                             visited (ky_lo), padded column 0 */
+    const float *wei;     /* packed weights of the block, kernel row ky_lo */
+    const float *bias;    /* V floats */
+    float *dst;           /* pixel 0 of the row, lane 0 */
+    ptrdiff_t src_ky;     /* floats between kernel rows: dh * pw * V */
+    ptrdiff_t src_kx;     /* floats between kernel columns: dw * V */
+    ptrdiff_t src_px;     /* floats between output pixels: sw * V */
+    ptrdiff_t dst_px;     /* floats between output pixels in dst */
+    int n_ky;             /* kernel rows inside the image (0: bias only) */
+    int kw, ow;
+    int nvalid;           /* lanes stored (1..V); V: whole vectors */
+    int relu;
+} dw_row_args;
+
+typedef void (*dw_row_fn)(const dw_row_args *a);
+
+VCONV_INTERNAL void vconv_dw_row_scalar(const dw_row_args *a);
+#if VCONV_ARCH_X86_64
+VCONV_INTERNAL void vconv_dw_row_avx2(const dw_row_args *a);
+VCONV_INTERNAL void vconv_dw_row_avx512(const dw_row_args *a);
+#endif
+#if VCONV_ARCH_AARCH64
+VCONV_INTERNAL void vconv_dw_row_neon(const dw_row_args *a);
+#endif
+
+#endif /* VCONV_DEPTHWISE_H */
