@@ -297,8 +297,9 @@ static const wino_cost wino_costs[WINO_NVARIANTS] = {
    convolution's weights stream at, see direct.c) */
 #define WINO_U_DRAM 5.0
 
+/* *input (may be NULL) gets the input transform's share of the total */
 static double model_cycles(const vconv_problem *p, const wino_geom *g,
-                           vconv_isa isa, int vl)
+                           vconv_isa isa, int vl, double *input)
 {
     const double l2 = (double)vconv_topology_get()->l2,
                  mem = vconv_topology_mem_threshold(vconv_topology_get());
@@ -325,8 +326,10 @@ static double model_cycles(const vconv_problem *p, const wino_geom *g,
     /* transforms */
     const wino_cost *c = &wino_costs[g->var];
     const double steps = (double)g->kpad / g->cl;
-    double tr = panels * (WINO_IN_PANEL + steps * c->in_step * vl / 16.0);
-    tr += (double)g->ntiles * cvec * c->out_unit;
+    const double in = panels * (WINO_IN_PANEL + steps * c->in_step * vl / 16.0);
+    double tr = in + (double)g->ntiles * cvec * c->out_unit;
+    if (input)
+        *input = in * p->g * (isa == VCONV_ISA_SCALAR ? 8.0 : 1.0);
     double total = (gemm + tr) * p->g;
     /* NCHW writer and memory */
     const double dst = (double)vconv_dst_elems(p), src = vconv_src_elems(p);
@@ -353,7 +356,7 @@ static const vconv_sgemm_kernel *pick_kernel(const vconv_problem *p, int var,
     for (int i = 0; i < WINO_NGEMM && ops->gemm[i]; i++) {
         wino_geom g;
         geometry(p, var, ops->gemm[i], ops->vl, &g);
-        const double c = model_cycles(p, &g, ops->isa, ops->vl);
+        const double c = model_cycles(p, &g, ops->isa, ops->vl, NULL);
         if (c < best_c) {
             best_c = c;
             best = ops->gemm[i];
@@ -383,9 +386,18 @@ static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
     }
     wino_geom g;
     geometry(p, var, kern, ops->vl, &g);
-    const double items = (double)p->g * g.nblk * g.nch;
-    const double par = items < p->threads ? items : p->threads;
-    return model_cycles(p, &g, isa, ops->vl) / (WINO_HZ * par);
+    /* the work items (group, block, chunk) split among the threads, but
+       a block's input transform is done once by every thread that meets
+       the block: with fewer blocks than threads it is repeated, not
+       split (measured at 2 threads, batch 1: F(2x2) with its channels
+       cut in two chunks ran slower than F(4x4) on one thread) */
+    const double items = (double)p->g * g.nblk * g.nch,
+                 blocks = (double)p->g * g.nblk;
+    const double par = items < p->threads ? items : p->threads,
+                 par_in = blocks < p->threads ? blocks : p->threads;
+    double in = 0;
+    const double total = model_cycles(p, &g, isa, ops->vl, &in);
+    return ((total - in) / par + in / par_in) / WINO_HZ;
 }
 
 void vconv_wino_weight_transform(int var, const float *w, float *u)
