@@ -165,6 +165,12 @@ uint32_t vconv_cpu_features(void)
     return detected;
 }
 
+uint32_t vconv_cpu_features_detected(void)
+{
+    pthread_once(&once, detect);
+    return detected;
+}
+
 void vconv_cpu_inject_features(bool inject, uint32_t mask)
 {
     injected = vconv_cpu_derive_usable(mask);

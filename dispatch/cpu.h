@@ -40,6 +40,11 @@ enum {
 /* The mask of this CPU (or the one a test injected). */
 VCONV_INTERNAL uint32_t vconv_cpu_features(void);
 
+/* The mask of this CPU, never an injected one: for code that runs ISA
+   instructions itself whatever a test pretends (the machine model's
+   probes). */
+VCONV_INTERNAL uint32_t vconv_cpu_features_detected(void);
+
 /* Derives the VCONV_CPU_USE_* bits from the raw bits of mask. */
 VCONV_INTERNAL uint32_t vconv_cpu_derive_usable(uint32_t mask);
 

@@ -237,7 +237,9 @@ static void measure(vconv_machine *m)
     const double cycle = t_clk / ((double)it_clk * ADDS);
     int measured = 0;
 #if VCONV_ARCH_X86_64
-    const uint32_t f = vconv_cpu_features();
+    /* the real CPU's features, never a test's injected mask: the probes
+       run the ISA's instructions */
+    const uint32_t f = vconv_cpu_features_detected();
     if (vconv_cpu_mask_has_isa(f, VCONV_ISA_AVX512)) {
         measure_isa(m, VCONV_ISA_AVX512, vconv_probe_fma_avx512, buf, cycle);
         measured++;
@@ -247,7 +249,7 @@ static void measure(vconv_machine *m)
         measured++;
     }
 #elif VCONV_ARCH_AARCH64
-    if (vconv_cpu_mask_has_isa(vconv_cpu_features(), VCONV_ISA_NEON)) {
+    if (vconv_cpu_mask_has_isa(vconv_cpu_features_detected(), VCONV_ISA_NEON)) {
         measure_isa(m, VCONV_ISA_NEON, vconv_probe_fma_neon, buf, cycle);
         measured++;
     }
