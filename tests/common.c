@@ -276,6 +276,16 @@ out:
     return r;
 }
 
+bool isa_under_cap(vconv_isa isa)
+{
+    const char *e = getenv("VCONV_MAX_ISA");
+    vconv_isa cap;
+    if (!e || !*e || !vconv_parse_isa(e, &cap) || cap == VCONV_ISA_AUTO ||
+        isa == VCONV_ISA_SCALAR)
+        return true;
+    return cap == VCONV_ISA_NEON ? isa == VCONV_ISA_NEON : isa <= cap;
+}
+
 int available_impls(const char **names, int max)
 {
     int n = 0;
@@ -284,6 +294,7 @@ int available_impls(const char **names, int max)
         /* float32 implementations only: the low-precision ones (int8,
            bf16) have their own tests (test_lowp.c) */
         if (vconv_impl_get(i, &info) == VCONV_OK && info.available &&
+            isa_under_cap(info.isa) &&
             vconv_registry_find(info.name)->dtypes == 0)
             names[n++] = info.name;
     }

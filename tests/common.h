@@ -80,6 +80,10 @@ impl_check check_impl(const ref_case *c, const char *impl);
    names[] (at most max); returns the count. */
 int available_impls(const char **names, int max);
 
+/* Whether VCONV_MAX_ISA (scripts/test's second stage) leaves isa in
+   (scalar always). */
+bool isa_under_cap(vconv_isa isa);
+
 /* "mb1_g1ic3... nchw relu bias" */
 void desc_str(const vconv_conv_desc *d, bool bias, char *buf, size_t len);
 

@@ -27,7 +27,7 @@
 
 CHECK_DEFINE_GLOBALS
 
-/* The low-precision entries of kind this CPU runs. */
+/* The low-precision entries of kind this CPU runs (under VCONV_MAX_ISA). */
 static int lowp_impls(uint32_t kind, const char **names, int max)
 {
     int n, m = 0;
@@ -35,7 +35,8 @@ static int lowp_impls(uint32_t kind, const char **names, int max)
     const uint32_t mask = vconv_cpu_features();
     for (int i = 0; i < n && m < max; i++)
         if ((t[i]->dtypes & kind) && vconv_cpu_mask_has_isa(mask, t[i]->isa) &&
-            vconv_cpu_mask_has_features(mask, t[i]->cpu_needs))
+            vconv_cpu_mask_has_features(mask, t[i]->cpu_needs) &&
+            isa_under_cap(t[i]->isa))
             names[m++] = t[i]->name;
     return m;
 }
