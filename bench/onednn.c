@@ -29,7 +29,7 @@ struct onednn_conv {
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 
-static int fail(char *err, size_t len, const char *fmt, ...)
+int onednn_fail(char *err, size_t len, const char *fmt, ...)
 {
     if (err && len) {
         va_list ap;
@@ -44,7 +44,7 @@ static int fail(char *err, size_t len, const char *fmt, ...)
     do {                                                                      \
         dnnl_status_t st_ = (call);                                           \
         if (st_ != dnnl_success) {                                            \
-            fail(err, len, "oneDNN: %s: %s", #call, dnnl_status2str(st_));    \
+            onednn_fail(err, len, "oneDNN: %s: %s", #call, dnnl_status2str(st_));    \
             goto out;                                                         \
         }                                                                     \
     } while (0)
@@ -58,13 +58,13 @@ int onednn_init(int threads, char *err, size_t len)
     omp_set_num_threads(threads);
     dnnl_status_t s = dnnl_engine_create(&engine, dnnl_cpu, 0);
     if (s != dnnl_success)
-        return fail(err, len, "oneDNN: no CPU engine: %s",
+        return onednn_fail(err, len, "oneDNN: no CPU engine: %s",
                     dnnl_status2str(s));
     s = dnnl_stream_create(&stream, engine, dnnl_stream_default_flags);
     if (s != dnnl_success) {
         dnnl_engine_destroy(engine);
         engine = NULL;
-        return fail(err, len, "oneDNN: no stream: %s", dnnl_status2str(s));
+        return onednn_fail(err, len, "oneDNN: no stream: %s", dnnl_status2str(s));
     }
     return 0;
 }
@@ -189,9 +189,9 @@ int onednn_conv_create(const vconv_problem *p, const float *w,
     int ret = -1;
     *out = NULL;
     if (!engine)
-        return fail(err, len, "oneDNN: onednn_init() was not called");
+        return onednn_fail(err, len, "oneDNN: onednn_init() was not called");
     if (p->layout != VCONV_NCHW)
-        return fail(err, len, "oneDNN peer: NCHW problems only");
+        return onednn_fail(err, len, "oneDNN peer: NCHW problems only");
     if (mode == ONEDNN_BLOCKED)
         fmt = ONEDNN_FMT_ANY;
 
@@ -201,7 +201,7 @@ int onednn_conv_create(const vconv_problem *p, const float *w,
     dnnl_primitive_desc_t pd = NULL;
     dnnl_memory_t user_w = NULL, tmp_src = NULL;
     if (!c)
-        return fail(err, len, "out of memory");
+        return onednn_fail(err, len, "out of memory");
     c->mode = mode;
 
     dnnl_memory_desc_t src_user, dst_user, w_user, bias_md, src_md, w_md,
@@ -235,7 +235,7 @@ int onednn_conv_create(const vconv_problem *p, const float *w,
         &cd, dnnl_forward_inference, ak, &src_md, &w_md, b ? &bias_md : NULL,
         &dst_md, strides, dil, pl, pr);
     if (s != dnnl_success) {
-        fail(err, len, "oneDNN refuses the descriptor: %s",
+        onednn_fail(err, len, "oneDNN refuses the descriptor: %s",
              dnnl_status2str(s));
         ret = s == dnnl_unimplemented ? 1 : -1;
         goto out;
@@ -249,7 +249,7 @@ int onednn_conv_create(const vconv_problem *p, const float *w,
     }
     s = dnnl_primitive_desc_create(&pd, &cd, attr, engine, NULL);
     if (s != dnnl_success) {
-        fail(err, len, "oneDNN has no %s implementation for it: %s",
+        onednn_fail(err, len, "oneDNN has no %s implementation for it: %s",
              alg == ONEDNN_ALG_WINOGRAD ? "winograd" : "auto",
              dnnl_status2str(s));
         pd = NULL;

@@ -36,6 +36,11 @@ typedef struct onednn_conv onednn_conv;
 
 /* Creates the CPU engine and stream, sets oneDNN's thread count. Returns 0,
    or -1 with a message. Call once before anything else. */
+/* Formats the error message into err[len] (err may be NULL) and returns
+   -1: the adapters' (onednn.c, onednn_q.c, onednn_net.c) one way to fail. */
+int onednn_fail(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 int onednn_init(int threads, char *err, size_t len);
 void onednn_finish(void);
 

@@ -1,6 +1,7 @@
 /* onednn_net.c - the oneDNN-primitive net (see onednn_net.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "onednn_net.h"
+#include "onednn.h"
 #include "timing.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -32,20 +33,11 @@ struct onednn_net {
     step *steps;
 };
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, len, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 #define CHK(call)                                                             \
     do {                                                                      \
         dnnl_status_t st_ = (call);                                           \
         if (st_ != dnnl_success) {                                            \
-            fail(err, len, "oneDNN: %s: %s: %s", s->name, #call,              \
+            onednn_fail(err, len, "oneDNN: %s: %s: %s", s->name, #call,              \
                  dnnl_status2str(st_));                                       \
             goto out;                                                         \
         }                                                                     \
@@ -172,15 +164,15 @@ int onednn_net_create(const net_model *m, onednn_net **out, char *err,
     *out = NULL;
     onednn_net *n = calloc(1, sizeof *n);
     if (!n)
-        return fail(err, len, "out of memory");
+        return onednn_fail(err, len, "out of memory");
     if (onednn_engine_stream(&n->eng, &n->st) != 0) {
         free(n);
-        return fail(err, len, "oneDNN: onednn_init() was not called");
+        return onednn_fail(err, len, "oneDNN: onednn_init() was not called");
     }
     n->steps = calloc((size_t)m->nlayers + 1, sizeof *n->steps);
     if (!n->steps) {
         free(n);
-        return fail(err, len, "out of memory");
+        return onednn_fail(err, len, "out of memory");
     }
     const net_def *d = m->def;
     const int mb = m->mb;
@@ -324,7 +316,7 @@ int onednn_net_create(const net_model *m, onednn_net **out, char *err,
             break;
         }
         default:
-            fail(err, len, "oneDNN net: layer %s: kind %d not built", s->name,
+            onednn_fail(err, len, "oneDNN net: layer %s: kind %d not built", s->name,
                  (int)l->kind);
             goto out;
         }
@@ -334,7 +326,7 @@ int onednn_net_create(const net_model *m, onednn_net **out, char *err,
         if (attr)
             dnnl_primitive_attr_destroy(attr);
         if (r != dnnl_success) {
-            fail(err, len, "oneDNN: %s: %s", s->name, dnnl_status2str(r));
+            onednn_fail(err, len, "oneDNN: %s: %s", s->name, dnnl_status2str(r));
             goto out;
         }
         prev = s->dst;

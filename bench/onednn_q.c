@@ -2,6 +2,7 @@
    oneDNN 2.6's C API. */
 #define _POSIX_C_SOURCE 200809L
 #include "onednn_q.h"
+#include "onednn.h"
 
 #include <oneapi/dnnl/dnnl.h>
 #include <oneapi/dnnl/dnnl_debug.h>
@@ -24,22 +25,11 @@ struct onednn_qconv {
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 
-static int qfail(char *err, size_t len, const char *fmt, ...)
-{
-    if (err && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 #define QCHK(call)                                                            \
     do {                                                                      \
         dnnl_status_t st_ = (call);                                           \
         if (st_ != dnnl_success) {                                            \
-            qfail(err, len, "oneDNN: %s: %s", #call, dnnl_status2str(st_));   \
+            onednn_fail(err, len, "oneDNN: %s: %s", #call, dnnl_status2str(st_));   \
             goto out;                                                         \
         }                                                                     \
     } while (0)
@@ -66,7 +56,7 @@ int onednn_qconv_create(const vconv_problem *p, const void *w,
         if (dnnl_engine_create(&engine, dnnl_cpu, 0) != dnnl_success ||
             dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) !=
                 dnnl_success)
-            return qfail(err, len, "oneDNN: no CPU engine");
+            return onednn_fail(err, len, "oneDNN: no CPU engine");
     }
     const bool i8 = vconv_problem_kind(p) == VCONV_DT_INT8;
     onednn_qconv *c = calloc(1, sizeof *c);
@@ -76,7 +66,7 @@ int onednn_qconv_create(const vconv_problem *p, const void *w,
     dnnl_memory_t user_w = NULL;
     float *scales = NULL;
     if (!c)
-        return qfail(err, len, "out of memory");
+        return onednn_fail(err, len, "out of memory");
     dnnl_memory_desc_t src_md, dst_md, w_user, w_md, b_md, zp_md;
     dnnl_dims_t sd = {p->mb, p->ic, p->ih, p->iw};
     dnnl_dims_t dd = {p->mb, p->oc, p->oh, p->ow};
@@ -108,7 +98,7 @@ int onednn_qconv_create(const vconv_problem *p, const void *w,
         const bool dst_i8 = p->dst_dt != VCONV_F32;
         scales = malloc((size_t)(unsigned)p->oc * sizeof(float));
         if (!scales) {
-            qfail(err, len, "out of memory");
+            onednn_fail(err, len, "out of memory");
             goto out;
         }
         /* the float multipliers vconv uses (vconv_qparams_init) */
@@ -134,7 +124,7 @@ int onednn_qconv_create(const vconv_problem *p, const void *w,
     }
     dnnl_status_t s = dnnl_primitive_desc_create(&pd, &cd, attr, engine, NULL);
     if (s != dnnl_success) {
-        qfail(err, len, "oneDNN has no implementation: %s",
+        onednn_fail(err, len, "oneDNN has no implementation: %s",
               dnnl_status2str(s));
         pd = NULL;
         ret = s == dnnl_unimplemented ? 1 : -1;
