@@ -315,6 +315,42 @@ static const wino_cost wino_costs[WINO_NVARIANTS] = {
    convolution's weights stream at, see direct.c) */
 #define WINO_U_DRAM 5.0
 
+/*
+ * The GEMM's cycles a k-step of one row of tiles (MR rows, so: per row
+ * of the padded panel), over all of the oc panels: each kernel tile of R
+ * = MR rows and V vectors a k-step issues R V FMAs and R + V loads (R
+ * broadcasts of V, V vectors of U: the x86 kernels; NEON's sgemm kernel
+ * loads A as vectors, (MR + NR) / 4), and runs at the slower of the
+ * machine model's FMA and load rates. Where loads are as fast as FMAs
+ * (two a cycle: Zen 4 and 5, Intel parts with two 512-bit pipes) the
+ * FMAs bound every tile; a core that feeds one load a cycle (measured on
+ * an Intel Xeon model 106 VM: 16 x 16 at 92 GFLOP/s, 8 x 32 at 150, 4 x
+ * 64 at 180 of a 176 peak, min of 15 interleaved runs, K = 32..256 in
+ * L1) is load-bound on 16 x 16 (17 loads for 16 FMAs). Scalar: 16 FMAs
+ * a cycle-unit, as fitted.
+ */
+static double gemm_step(const vconv_problem *p, const wino_geom *g,
+                        vconv_isa isa)
+{
+    if (isa == VCONV_ISA_SCALAR)
+        return vconv_div_up(p->ocg, 16);
+    const vconv_isa_model *mm = vconv_machine_isa(isa);
+    const int lanes = vconv_isa_hw_lanes(isa);
+    const int vpan = vconv_div_up(g->nr, lanes); /* vectors a full panel */
+    const int vtot = vconv_div_up(p->ocg, lanes);
+    double cycles = 0;
+    for (int v0 = 0; v0 < vtot; v0 += vpan) {
+        const int v = vconv_min_i(vpan, vtot - v0);
+        const double loads = isa == VCONV_ISA_NEON
+                                 ? (g->mr + v * lanes) / 4.0
+                                 : (double)(g->mr + v);
+        const double fma = (double)g->mr * v / mm->fma_rate,
+                     ld = loads / mm->load_rate;
+        cycles += fma > ld ? fma : ld;
+    }
+    return cycles / g->mr;
+}
+
 /* *input (may be NULL) gets the input transform's share of the total */
 static double model_cycles(const vconv_problem *p, const wino_geom *g,
                            vconv_isa isa, int vl, double *input)
@@ -327,15 +363,7 @@ static double model_cycles(const vconv_problem *p, const wino_geom *g,
     const double rows = panels * g->mr;
     const double cvec = vconv_div_up(p->ocg, 16);
     const double opan = vconv_div_up(p->ocg, g->nr);
-    /* GEMM: 16-lane FMAs at the machine model's rate (one a cycle on the
-       Zen 4 this was fitted on, for AVX-512 and AVX2 alike; two with two
-       512-bit pipes) */
-    const double r16 =
-        isa == VCONV_ISA_SCALAR
-            ? 1.0
-            : vconv_machine_isa(isa)->fma_rate * vconv_isa_hw_lanes(isa) /
-                  16.0;
-    double gemm = g->a2 * rows * cvec * g->kpad / r16;
+    double gemm = g->a2 * rows * g->kpad * gemm_step(p, g, isa);
     const double calls = g->a2 * panels * opan;
     gemm += calls * (WINO_CALL + WINO_CSTORE * g->mr * (double)g->nr / 16.0);
     const double ubytes = 4.0 * g->a2 * g->kpad * opan * g->nr;
