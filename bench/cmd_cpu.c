@@ -94,6 +94,11 @@ int cmd_cpu(int argc, char **argv)
         printf("\n");
     }
 
+    printf("  L3        %.0f bytes a cycle a core", vconv_machine_l3_bytes());
+    if (m->raw_l3 > 0)
+        printf("   [measured %.1f in %.1f ms]", m->raw_l3, m->l3_ms);
+    printf("\n");
+
     /* what a plan with default options gets here, environment included */
     vconv_resolved r;
     int rc = 0;

@@ -10,6 +10,8 @@
  *     16 (or 12) independent chains (the FMAs a cycle), and the same with
  *     two vector loads an FMA (the loads a cycle that keep the FMAs fed:
  *     twice the FMAs a cycle it reaches);
+ *   - the L3 read rate, apart and only when a planner first asks for it
+ *     (vconv_machine_l3_bytes): passes over a buffer of 2 x L2;
  *   - each loop is timed 7 times, interleaved with the clock, and the
  *     fastest time kept (a preempted or slowed sample only loses);
  *   - values are rounded (vconv_machine_round_*): a plan depends on the
@@ -23,6 +25,7 @@
  */
 #include "machine.h"
 #include "cpu.h"
+#include "topology.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -43,23 +46,24 @@ typedef struct {
     const char *vendor; /* CPUID's vendor string, "" for Arm */
     const char *what;
     vconv_isa_model avx512, avx2, neon;
+    double l3_bytes;
 } preset;
 
 /* Values from the vendors' optimisation guides and measurements (the
    README's dispatch section has the table and its sources). */
 static const preset presets[] = {
     {"zen4", "AuthenticAMD", "AMD Zen 4: 512-bit FMAs on two 256-bit pipes",
-     {1, 4, 2}, {2, 4, 2}, {0, 0, 0}},
+     {1, 4, 2}, {2, 4, 2}, {0, 0, 0}, 36},
     {"zen5", "AuthenticAMD", "AMD Zen 5: two full-width 512-bit FMA pipes",
-     {2, 4, 2}, {2, 4, 3}, {0, 0, 0}},
+     {2, 4, 2}, {2, 4, 3}, {0, 0, 0}, 32},
     {"skx-1fma", "GenuineIntel", "Intel Skylake-SP with one 512-bit FMA unit (Silver, "
-     "some Gold)", {1, 4, 2}, {2, 4, 2}, {0, 0, 0}},
+     "some Gold)", {1, 4, 2}, {2, 4, 2}, {0, 0, 0}, 12},
     {"icelake-2fma", "GenuineIntel", "Intel Ice Lake / Sapphire Rapids class, two 512-bit "
-     "FMA units", {2, 4, 2}, {2, 4, 2}, {0, 0, 0}},
+     "FMA units", {2, 4, 2}, {2, 4, 2}, {0, 0, 0}, 8},
     {"neoverse-n1", "", "Arm Neoverse N1 / Cortex-A76: two 128-bit FMA pipes",
-     {0, 0, 0}, {0, 0, 0}, {2, 4, 2}},
+     {0, 0, 0}, {0, 0, 0}, {2, 4, 2}, 16},
     {"generic", "", "no measurement: two FMA pipes, latency 4, two loads",
-     {2, 4, 2}, {2, 4, 2}, {2, 4, 2}},
+     {2, 4, 2}, {2, 4, 2}, {2, 4, 2}, 16},
 };
 #define NPRESETS ((int)(sizeof presets / sizeof presets[0]))
 
@@ -73,6 +77,7 @@ static void from_preset(const preset *pr, vconv_machine *m, const char *src)
     m->isa[VCONV_ISA_AVX512] = pr->avx512;
     m->isa[VCONV_ISA_AVX2] = pr->avx2;
     m->isa[VCONV_ISA_NEON] = pr->neon;
+    m->l3_bytes = pr->l3_bytes;
     /* ISAs the preset does not describe (another architecture's) take
        the generic core, so every entry is usable */
     for (int i = VCONV_ISA_AVX2; i <= VCONV_ISA_NEON; i++)
@@ -128,6 +133,16 @@ double vconv_machine_round_loads(double l)
        of the machine: two loads a cycle (every x86-64 core since Sandy
        Bridge, every Armv8 core of the presets) unless it is far below */
     return l >= 1.4 ? 2 : 1;
+}
+
+double vconv_machine_round_l3(double b)
+{
+    static const double steps[] = {4, 6, 8, 12, 16, 24, 32, 48, 64};
+    double best = steps[0];
+    for (size_t i = 1; i < sizeof steps / sizeof steps[0]; i++)
+        if (fabs(log(b / steps[i])) < fabs(log(b / best)))
+            best = steps[i];
+    return b > 0 ? best : steps[0];
 }
 
 double vconv_machine_round_lat(double l)
@@ -206,6 +221,43 @@ static void measure_isa(vconv_machine *m, vconv_isa isa, probe_fn f,
     m->isa[isa].load_rate = vconv_machine_round_loads(2.0 * fed);
 }
 
+typedef float (*read_fn)(const float *buf, size_t n);
+
+/*
+ * The L3 read rate: the fastest of several passes over a buffer of 2 x L2
+ * (2 to 16 MiB; written once, so it is in the L3 and out of L2 when read),
+ * in bytes a cycle of the integer clock. Kept at the preset's value when
+ * the L3 is not at least twice the buffer (then there is no L3 apart from
+ * memory to measure) or there is no memory for it.
+ */
+static void measure_l3(vconv_machine *m, read_fn f, double cycle)
+{
+    const vconv_topology *t = vconv_topology_get();
+    size_t bytes = 2 * t->l2;
+    const size_t lo = (size_t)2 << 20, hi = (size_t)16 << 20;
+    bytes = bytes < lo ? lo : bytes > hi ? hi : bytes;
+    if (t->l3 < 2 * bytes)
+        return;
+    const size_t n = bytes / sizeof(float) / 64 * 64;
+    float *buf = vconv_alloc(n * sizeof(float));
+    if (!buf)
+        return;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = 1e-6f;
+    double best = INFINITY;
+    volatile float sink = f(buf, n); /* warm-up: pages, TLB */
+    for (int r = 0; r < 5; r++) {
+        const double t0 = vconv_now();
+        sink = f(buf, n);
+        const double dt = vconv_now() - t0;
+        best = dt < best ? dt : best;
+    }
+    (void)sink;
+    vconv_free(buf);
+    m->raw_l3 = (double)n * sizeof(float) / (best / cycle);
+    m->l3_bytes = vconv_machine_round_l3(m->raw_l3);
+}
+
 static bool same_isa(const vconv_isa_model *a, const vconv_isa_model *b)
 {
     return a->fma_rate == b->fma_rate && a->fma_lat == b->fma_lat;
@@ -255,6 +307,7 @@ static void measure(vconv_machine *m)
     }
 #endif
     vconv_free(buf);
+    m->cycle = cycle;
     snprintf(m->source, sizeof m->source,
              measured ? "measured in %.1f ms (integer-add clock %.2f GHz)"
                       : "preset generic (no vector ISA to measure; %.1f ms, "
@@ -311,6 +364,37 @@ const vconv_machine *vconv_machine_get(void)
         return &forced;
     pthread_once(&once, detect);
     return &detected;
+}
+
+/* The L3 read rate is measured apart, at its first use (a Winograd plan
+   whose weights outgrow L2): writing its buffer costs a few ms in a VM
+   (page faults), which plans that never ask do not pay. */
+static pthread_once_t l3_once = PTHREAD_ONCE_INIT;
+
+static void detect_l3(void)
+{
+    if (detected.cycle <= 0)
+        return; /* a preset: its value */
+    const double t0 = vconv_now();
+#if VCONV_ARCH_X86_64
+    const uint32_t f = vconv_cpu_features_detected();
+    if (vconv_cpu_mask_has_isa(f, VCONV_ISA_AVX512))
+        measure_l3(&detected, vconv_probe_read_avx512, detected.cycle);
+    else if (vconv_cpu_mask_has_isa(f, VCONV_ISA_AVX2))
+        measure_l3(&detected, vconv_probe_read_avx2, detected.cycle);
+#elif VCONV_ARCH_AARCH64
+    if (vconv_cpu_mask_has_isa(vconv_cpu_features_detected(), VCONV_ISA_NEON))
+        measure_l3(&detected, vconv_probe_read_neon, detected.cycle);
+#endif
+    detected.l3_ms = (vconv_now() - t0) * 1e3;
+}
+
+double vconv_machine_l3_bytes(void)
+{
+    const vconv_machine *m = vconv_machine_get();
+    if (m == &detected)
+        pthread_once(&l3_once, detect_l3);
+    return m->l3_bytes;
 }
 
 const vconv_isa_model *vconv_machine_isa(vconv_isa isa)

@@ -1,5 +1,6 @@
 /* machine.h - the machine model every planner and estimate() reads: per
-   ISA, vector FMAs a cycle, FMA latency and vector loads a cycle, measured
+   ISA, vector FMAs a cycle, FMA latency and vector loads a cycle, and the
+   bytes a cycle a core streams from the L3, measured
    at first use (or a named preset: VCONV_MACHINE). The cache sizes are the
    topology's (topology.h). */
 #ifndef VCONV_MACHINE_H
@@ -23,6 +24,14 @@ typedef struct {
     char matches[32];       /* measured: the preset of this vendor with the
                                same FMA rates and latencies, "" none */
     vconv_isa_model isa[VCONV_ISA_NEON + 1];  /* indexed by vconv_isa */
+    double l3_bytes;        /* bytes a cycle one core streams from the L3
+                               (reads of a buffer past its L2): read it
+                               through vconv_machine_l3_bytes() */
+    double raw_l3;          /* that, measured before rounding (0: preset
+                               or not measured yet) */
+    double l3_ms;           /* the time its measurement took */
+    double cycle;           /* seconds a cycle of the measured clock (0:
+                               a preset) */
     double raw[VCONV_ISA_NEON + 1][3];        /* measured values before
                                                  rounding (0: preset) */
     const char *env_error;  /* "" or why VCONV_MACHINE is invalid (every
@@ -60,6 +69,16 @@ VCONV_INTERNAL double vconv_machine_round_rate(double r);
 VCONV_INTERNAL double vconv_machine_round_loads(double l);
 VCONV_INTERNAL double vconv_machine_round_lat(double l);
 
+/* Bytes a cycle one core streams from the L3: the preset's, or measured
+   at the first call (a few ms, under its own pthread_once: passes over a
+   buffer of 2 x L2, 2..16 MiB; the preset's value when the L3 is not
+   twice that). */
+VCONV_INTERNAL double vconv_machine_l3_bytes(void);
+
+/* L3 bytes a cycle rounded to the nearest of 4, 6, 8, 12, 16, 24, 32,
+   48, 64. */
+VCONV_INTERNAL double vconv_machine_round_l3(double b);
+
 /* Tests only: use preset name (NULL: back to the model of the process).
    False if unknown. Not thread-safe: call while no create runs. */
 VCONV_INTERNAL bool vconv_machine_set_for_testing(const char *name);
@@ -75,5 +94,11 @@ VCONV_INTERNAL float vconv_probe_fma_avx2(int chains, int loads, long iters,
                                           const float *buf, int *fmas);
 VCONV_INTERNAL float vconv_probe_fma_neon(int chains, int loads, long iters,
                                           const float *buf, int *fmas);
+/* The read probes: the sum of n floats of buf (64-byte aligned, n a
+   multiple of 64), on independent accumulators (bound by the cache's
+   bytes a cycle). */
+VCONV_INTERNAL float vconv_probe_read_avx512(const float *buf, size_t n);
+VCONV_INTERNAL float vconv_probe_read_avx2(const float *buf, size_t n);
+VCONV_INTERNAL float vconv_probe_read_neon(const float *buf, size_t n);
 
 #endif

@@ -24,6 +24,7 @@
 #include "../dispatch/cpu.h"
 #include "../dispatch/dispatch.h"
 #include "../dispatch/machine.h"
+#include "../dispatch/topology.h"
 #include "../kernels/direct/direct.h"
 
 #include <math.h>
@@ -63,6 +64,13 @@ static void test_rounding(void)
           vconv_machine_round_loads(1.45));
     CHECK(vconv_machine_round_loads(0.9) == 1, "0.9 -> %g",
           vconv_machine_round_loads(0.9));
+    CHECK(vconv_machine_round_l3(7.3) == 8 && vconv_machine_round_l3(9.2) == 8,
+          "7.3, 9.2 -> %g %g", vconv_machine_round_l3(7.3),
+          vconv_machine_round_l3(9.2));
+    CHECK(vconv_machine_round_l3(36) == 32 && vconv_machine_round_l3(1) == 4 &&
+              vconv_machine_round_l3(500) == 64,
+          "36, 1, 500 -> %g %g %g", vconv_machine_round_l3(36),
+          vconv_machine_round_l3(1), vconv_machine_round_l3(500));
 }
 
 static void test_presets(void)
@@ -77,6 +85,8 @@ static void test_presets(void)
                   "%s %s: %g %g %g", presets[i],
                   vconv_isa_name((vconv_isa)isa), m.isa[isa].fma_rate,
                   m.isa[isa].fma_lat, m.isa[isa].load_rate);
+        CHECK(m.l3_bytes >= 4 && m.l3_bytes <= 64, "%s: L3 %g bytes a cycle",
+              presets[i], m.l3_bytes);
     }
     CHECK(vconv_machine_preset("zen4", &m) &&
               m.isa[VCONV_ISA_AVX512].fma_rate == 1 &&
@@ -127,6 +137,25 @@ static void test_measured(bool emulated)
                   m->isa[i].fma_lat == vconv_machine_round_lat(raw[1]),
               "%s: the model is the rounded measurement",
               vconv_isa_name((vconv_isa)i));
+    }
+    /* the L3 rate: measured at its first use when the L3 is twice a
+       buffer of 2 x L2 (2..16 MiB), the generic preset's 16 otherwise;
+       real cores stream 4..64 bytes a cycle from it (an emulator: some) */
+    const double l3 = vconv_machine_l3_bytes();
+    printf("  L3: %.1f bytes a cycle measured (%.1f ms) -> %g\n", m->raw_l3,
+           m->l3_ms, l3);
+    const vconv_topology *t = vconv_topology_get();
+    size_t buf = 2 * t->l2;
+    buf = buf < ((size_t)2 << 20) ? (size_t)2 << 20
+          : buf > ((size_t)16 << 20) ? (size_t)16 << 20 : buf;
+    if (t->l3 >= 2 * buf && !strcmp(m->name, "measured")) {
+        CHECK(m->raw_l3 > 0 && (emulated || (m->raw_l3 > 1 && m->raw_l3 < 256)),
+              "L3 %g bytes a cycle", m->raw_l3);
+        CHECK(l3 == vconv_machine_round_l3(m->raw_l3),
+              "the L3 rate is the rounded measurement");
+        CHECK(m->l3_ms < 200, "the L3 measurement took %.1f ms", m->l3_ms);
+    } else {
+        CHECK(m->raw_l3 == 0 && l3 == 16, "L3 not measured: %g", l3);
     }
 }
 

@@ -9,6 +9,7 @@
 typedef __m256 pvec;
 #define pv_set1(x) _mm256_set1_ps(x)
 #define pv_bcast(p) _mm256_broadcast_ss(p)
+#define pv_load(p) _mm256_load_ps(p)
 #define pv_fma(x, y, z) _mm256_fmadd_ps((x), (y), (z))
 #define pv_add(x, y) _mm256_add_ps((x), (y))
 #define pv_first(x) _mm256_cvtss_f32(x)
@@ -16,3 +17,6 @@ typedef __m256 pvec;
 float vconv_probe_fma_avx2(int chains, int loads, long iters,
                            const float *buf, int *fmas)
 PROBE_BODY(12)
+
+float vconv_probe_read_avx2(const float *buf, size_t n)
+PROBE_READ_BODY

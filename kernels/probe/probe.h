@@ -53,4 +53,21 @@
         return pv_first(s);                                                   \
     }
 
+/*
+ * The read loop: the sum of n floats (n a multiple of 4 PV) on four
+ * accumulators, so it is bound by the bytes the cache delivers, not by the
+ * add's latency: the L3 read rate of the machine model.
+ */
+#define PROBE_READ_BODY                                                       \
+    {                                                                         \
+        pvec s0 = pv_set1(0.0f), s1 = s0, s2 = s0, s3 = s0;                   \
+        for (size_t i = 0; i < n; i += 4 * PV) {                              \
+            s0 = pv_add(s0, pv_load(buf + i));                                \
+            s1 = pv_add(s1, pv_load(buf + i + PV));                           \
+            s2 = pv_add(s2, pv_load(buf + i + 2 * PV));                       \
+            s3 = pv_add(s3, pv_load(buf + i + 3 * PV));                       \
+        }                                                                     \
+        return pv_first(pv_add(pv_add(s0, s1), pv_add(s2, s3)));              \
+    }
+
 #endif

@@ -162,6 +162,33 @@ static void geometry(const vconv_problem *p, int var,
         t = tmin;
     if (t > (size_t)vconv_round_up(g->ntiles, g->mr))
         t = (size_t)vconv_round_up(g->ntiles, g->mr);
+    /* U past L2 streams from the L3 once a block: when the blocks are
+       many, larger ones (their V and M spilling to the L3, up to half of
+       U's bytes or a quarter of a core's L3 share) cost less than that
+       traffic — 2 (V + M) bytes of all tiles against U's bytes once a
+       block saved (measured: F(2x2) on AlexNet conv4 without groups,
+       batch 1, 9.4 MB of U, 4.3 ms in blocks of 16 tiles, 3.1 ms in one
+       block of 52, on an Intel Xeon model 106) */
+    const size_t per_tile = a2 * ((size_t)g->kpad + ocb) + m2 * ocb;
+    const double ubytes = 4.0 * (double)a2 * g->kpad * ocg_pad;
+    const size_t tall = (size_t)vconv_round_up(g->ntiles, g->mr);
+    if (ubytes > (double)l2 && t < tall) {
+        double cap = ubytes / 2.0;
+        const double share = (double)topo->l3 / vconv_max_i(1, topo->cores) / 4.0;
+        cap = cap < share ? cap : share;
+        size_t tb = (size_t)(cap / 4.0 / (double)per_tile);
+        tb = tb / (size_t)g->mr * (size_t)g->mr;
+        if (tb > tall)
+            tb = tall;
+        if (tb > t) {
+            const double saved =
+                (double)(vconv_div_up(g->ntiles, (int)t) -
+                         vconv_div_up(g->ntiles, (int)tb));
+            const double spill = 2.0 * 4.0 * (double)per_tile * g->ntiles;
+            if (spill < ubytes * saved)
+                t = tb;
+        }
+    }
     g->T = (int)t;
     g->nblk = vconv_div_up(g->ntiles, g->T);
 
@@ -274,7 +301,8 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
  *           MR, columns to the vector, K = kpad) at one a cycle, plus a
  *           kernel call's fixed cost and its C stores (what dominates
  *           when icg is 1..3: the first layers), plus U's bytes when it
- *           streams from L3 or, past the L3, from memory (once a block);
+ *           streams from L3 (the machine model's rate) or, past the L3,
+ *           from memory (once a block);
  *   input:  a cost a step of vl lanes (16 tiles-channels) and a cost a
  *           panel (its tiles' patch pointers and masks);
  *   output: a cost a tile and 16 output channels;
@@ -307,8 +335,12 @@ static const wino_cost wino_costs[WINO_NVARIANTS] = {
 #define WINO_CSTORE 2.2       /* a vector of C stored (the kernel's tile) */
 #define WINO_BAND 0.5         /* NCHW writer: an output element */
 #define WINO_MEM 1.0          /* an element of dst (or 0.25 of src) past L2 */
-#define WINO_U_BYTES 36.0     /* bytes of U from L3 a cycle beside the FMAs */
-/* bytes of U from memory a cycle, when U outgrows the L3
+/* U from the L3 (outgrowing L2): at the machine model's L3 read rate
+   (vconv_machine_l3_bytes; 36 bytes a cycle fitted on the Zen 4 beside the
+   FMAs, its preset; 8 measured on an Intel Xeon model 106 VM, where F(4x4)
+   on cifar_vgg conv3_2, 2.4 MB of U for 4 tiles at batch 1, ran at 0.8x
+   oneDNN and F(2x2), whose 1 MB of U stays in L2, at 0.94x).
+   Bytes of U from memory a cycle, when U outgrows the L3
    (vconv_topology_mem_threshold; measured: the
    36.9 MB U of F(4x4) on ResNet-18's 512-channel 7x7 layer, 2.3 ms a run
    on the Intel Xeon of this VM, ~16 GB/s: the same rate a direct
@@ -368,7 +400,14 @@ static double model_cycles(const vconv_problem *p, const wino_geom *g,
     gemm += calls * (WINO_CALL + WINO_CSTORE * g->mr * (double)g->nr / 16.0);
     const double ubytes = 4.0 * g->a2 * g->kpad * opan * g->nr;
     if (ubytes > l2)
-        gemm += ubytes * g->nblk / (ubytes > mem ? WINO_U_DRAM : WINO_U_BYTES);
+        gemm += ubytes * g->nblk /
+                (ubytes > mem ? WINO_U_DRAM : vconv_machine_l3_bytes());
+    /* a block's V and M past half of L2 (geometry's larger blocks) are
+       written to the L3 and read back */
+    const double m2 = p->layout == VCONV_NCHW ? (double)g->m * g->m : 0.0;
+    const double vm = 4.0 * (g->a2 * ((double)g->kpad + g->ocb) + m2 * g->ocb);
+    if (vm * g->T > l2 / 2)
+        gemm += 2.0 * vm * g->ntiles / vconv_machine_l3_bytes();
     /* transforms */
     const wino_cost *c = &wino_costs[g->var];
     const double steps = (double)g->kpad / g->cl;
