@@ -26,9 +26,9 @@
  *
  *   test_winograd                  the tests above
  *   test_winograd --accuracy DIR [--mb N]
- *       the accuracy contract's table: every 3x3 stride-1 layer of the
- *       shapes files in DIR (bench/shapes), N(0,1) data, every variant and
- *       ISA: e_mag = max |y - ref| / max(mag, mean mag) (the tests'
+ *       the accuracy contract's table: every 3x3 and 5x5 stride-1 layer of
+ *       the shapes files in DIR (bench/shapes), N(0,1) data, every variant
+ *       of its kernel size and ISA: e_mag = max |y - ref| / max(mag, mean mag) (the tests'
  *       measure) and e_out = max |y - ref| / rms(ref) (relative to the
  *       output's scale, the bound the dispatcher enforces); not a ctest.
  */
@@ -45,7 +45,8 @@
 
 CHECK_DEFINE_GLOBALS
 
-static const char *var_name[WINO_NVARIANTS] = {"f2x3", "f4x3", "f6x3"};
+static const char *var_name[WINO_NVARIANTS] = {"f2x3", "f4x3", "f6x3",
+                                               "f2x5", "f4x5"};
 
 typedef struct {
     vconv_isa isa;
@@ -96,19 +97,19 @@ static void test_matrices(void)
     test_rng r = {11};
     for (int v = 0; v < WINO_NVARIANTS; v++) {
         const wino_matrices *mx = vconv_wino_matrices(v);
-        const int m = mx->m, a = mx->alpha;
-        CHECK(a == m + 2, "%s alpha %d", var_name[v], a);
+        const int m = mx->m, a = mx->alpha, rr = mx->r;
+        CHECK(a == m + rr - 1, "%s alpha %d", var_name[v], a);
         double worst = 0;
         for (int trial = 0; trial < 20; trial++) {
-            double d[8], g[3], u[8], w[8];
+            double d[8], g[5], u[8], w[8];
             for (int i = 0; i < a; i++)
                 d[i] = rng_normal(&r);
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < rr; k++)
                 g[k] = rng_normal(&r);
             for (int j = 0; j < a; j++) {
                 u[j] = w[j] = 0;
-                for (int k = 0; k < 3; k++)
-                    u[j] += mx->g[j * 3 + k] * g[k];
+                for (int k = 0; k < rr; k++)
+                    u[j] += mx->g[j * rr + k] * g[k];
                 for (int i = 0; i < a; i++)
                     w[j] += mx->bt[j * a + i] * d[i];
             }
@@ -116,7 +117,7 @@ static void test_matrices(void)
                 double y = 0, want = 0, mag = 0;
                 for (int j = 0; j < a; j++)
                     y += mx->at[i * a + j] * u[j] * w[j];
-                for (int k = 0; k < 3; k++) {
+                for (int k = 0; k < rr; k++) {
                     want += g[k] * d[i + k];
                     mag += fabs(g[k] * d[i + k]);
                 }
@@ -140,18 +141,18 @@ static void test_weight_transform(void)
     test_rng r = {12};
     for (int v = 0; v < WINO_NVARIANTS; v++) {
         const wino_matrices *mx = vconv_wino_matrices(v);
-        const int a = mx->alpha;
+        const int a = mx->alpha, rr = mx->r;
         for (int trial = 0; trial < 10; trial++) {
-            float g[9], u[64];
-            fill_normal(&r, g, 9);
+            float g[25], u[64];
+            fill_normal(&r, g, (size_t)(rr * rr));
             vconv_wino_weight_transform(v, g, u);
             for (int i = 0; i < a; i++)
                 for (int j = 0; j < a; j++) {
                     double want = 0;
-                    for (int p = 0; p < 3; p++)
-                        for (int q = 0; q < 3; q++)
-                            want += mx->g[i * 3 + p] * g[p * 3 + q] *
-                                    mx->g[j * 3 + q];
+                    for (int p = 0; p < rr; p++)
+                        for (int q = 0; q < rr; q++)
+                            want += mx->g[i * rr + p] * g[p * rr + q] *
+                                    mx->g[j * rr + q];
                     double e = fabs(u[i * a + j] - want);
                     CHECK(e <= 1e-7 * (fabs(want) + 1e-30) + 1e-30,
                           "%s weight transform U[%d][%d] = %.9g, G g G^T = "
@@ -424,6 +425,8 @@ static void conv_case(const vconv_conv_desc *d, bool bias, uint64_t seed,
     }
     for (int k = 0; k < n; k++)
         for (int v = 0; v < WINO_NVARIANTS; v++) {
+            if (vconv_wino_matrices(v)->r != d->kernel_h)
+                continue;
             char name[64];
             snprintf(name, sizeof name, "winograd_%s.%s", var_name[v],
                      vconv_isa_name(ic[k].isa));
@@ -448,31 +451,37 @@ static void test_convolutions(const isa_case *ic, int n)
         {14, 14, 16, 32, 1, 1, 2}, {10, 17, 1, 7, 1, 2, 1},
         {19, 6, 5, 40, 1, 4, 1},  {23, 23, 3, 30, 1, 1, 1},
     };
+    /* 3x3 (the F(m, 3) variants) and 5x5 (the F(m, 5) ones, paddings
+       one larger: the same inputs stay valid, 'full' padding is 4) */
     uint64_t seed = 100;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        for (int layout = 0; layout < 2; layout++) {
-            const int *cs = cases[i];
-            vconv_conv_desc d = {
-                .batch = cs[6], .in_channels = cs[2], .in_h = cs[0],
-                .in_w = cs[1], .out_channels = cs[3], .kernel_h = 3,
-                .kernel_w = 3, .groups = cs[4],
-                .layout = layout ? VCONV_NHWC : VCONV_NCHW,
-                .activation = (i + layout) % 2 ? VCONV_ACT_RELU
-                                               : VCONV_ACT_NONE};
-            if (cs[5] >= 0) {
-                d.pad_top = d.pad_bottom = d.pad_left = d.pad_right = cs[5];
-            } else {
-                d.pad_top = 0;
-                d.pad_bottom = 1;
-                d.pad_left = 2;
-                d.pad_right = 3;
+    for (int ks = 3; ks <= 5; ks += 2) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+            for (int layout = 0; layout < 2; layout++) {
+                const int *cs = cases[i];
+                const int pad = cs[5] >= 0 ? cs[5] + (ks - 3) / 2 : -1;
+                vconv_conv_desc d = {
+                    .batch = cs[6], .in_channels = cs[2], .in_h = cs[0],
+                    .in_w = cs[1], .out_channels = cs[3], .kernel_h = ks,
+                    .kernel_w = ks, .groups = cs[4],
+                    .layout = layout ? VCONV_NHWC : VCONV_NCHW,
+                    .activation = (i + layout) % 2 ? VCONV_ACT_RELU
+                                                   : VCONV_ACT_NONE};
+                if (pad >= 0) {
+                    d.pad_top = d.pad_bottom = pad;
+                    d.pad_left = d.pad_right = pad;
+                } else {
+                    d.pad_top = 0;
+                    d.pad_bottom = 1;
+                    d.pad_left = 2;
+                    d.pad_right = 3;
+                }
+                if (vconv_conv_output_size(&d, NULL, NULL) != VCONV_OK) {
+                    CHECK(0, "test case %zu is not a valid problem", i);
+                    continue;
+                }
+                conv_case(&d, (i + layout) % 3 != 0, seed++, ic, n);
             }
-            if (vconv_conv_output_size(&d, NULL, NULL) != VCONV_OK) {
-                CHECK(0, "test case %zu is not a valid problem", i);
-                continue;
-            }
-            conv_case(&d, (i + layout) % 3 != 0, seed++, ic, n);
-        }
+    }
 }
 
 /* ------------------------------------------------------- accuracy */
@@ -506,7 +515,8 @@ static int accuracy(const char *dir, int mb)
         }
         for (int k = 0; k < np; k++) {
             vconv_conv_desc d = pr[k].d;
-            if (d.kernel_h != 3 || d.kernel_w != 3 || d.stride_h > 1 ||
+            if ((d.kernel_h != 3 && d.kernel_h != 5) ||
+                d.kernel_w != d.kernel_h || d.stride_h > 1 ||
                 d.stride_w > 1 || d.dilation_h > 1 || d.dilation_w > 1)
                 continue;
             d.batch = mb;
@@ -522,9 +532,14 @@ static int accuracy(const char *dir, int mb)
             rms = sqrt(rms / (double)nd);
             mean /= (double)nd;
             float *y = malloc(nd * sizeof(float));
-            printf("| %s | %d |", pr[k].name, 9 * c.p.icg);
+            printf("| %s | %d |", pr[k].name,
+                   d.kernel_h * d.kernel_w * c.p.icg);
             for (int q = 0; q < n; q++)
                 for (int v = 0; v < WINO_NVARIANTS; v++) {
+                    if (vconv_wino_matrices(v)->r != d.kernel_h) {
+                        printf(" |");
+                        continue;
+                    }
                     char name[64];
                     snprintf(name, sizeof name, "winograd_%s.%s",
                              var_name[v], vconv_isa_name(ic[q].isa));

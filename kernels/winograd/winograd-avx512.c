@@ -258,6 +258,10 @@ DEFINE_INPUT(input_f6, 8, GATHER_8, WINO_F6_BT_1D)
 DEFINE_OUTPUT(output_f2, 2, 4, WINO_F2_AT_1D)
 DEFINE_OUTPUT(output_f4, 4, 6, WINO_F4_AT_1D)
 DEFINE_OUTPUT(output_f6, 6, 8, WINO_F6_AT_1D)
+/* F(m x m, 5 x 5): the input transforms of the same alpha (F(4x4) and
+   F(6x6)'s: the same points, the same B^T), their own A^T */
+DEFINE_OUTPUT(output_f2r5, 2, 6, WINO_F2R5_AT_1D)
+DEFINE_OUTPUT(output_f4r5, 4, 8, WINO_F4R5_AT_1D)
 
 /* r[j] <- column j of the 16 x 16 matrix of rows r[0..15]. */
 static inline void transpose16(__m512 *r)
@@ -353,8 +357,8 @@ const wino_isa_ops vconv_wino_ops_avx512 = {
     VL,
     0,
     {&gemm_16x16, &gemm_8x32, &gemm_4x64, NULL},
-    {input_f2, input_f4, input_f6},
-    {output_f2, output_f4, output_f6},
+    {input_f2, input_f4, input_f6, input_f4, input_f6},
+    {output_f2, output_f4, output_f6, output_f2r5, output_f4r5},
     transpose_avx512,
     band_avx512,
 };

@@ -207,6 +207,10 @@ DEFINE_INPUT(input_f6, 8, WINO_F6_BT_1D)
 DEFINE_OUTPUT(output_f2, 2, 4, WINO_F2_AT_1D)
 DEFINE_OUTPUT(output_f4, 4, 6, WINO_F4_AT_1D)
 DEFINE_OUTPUT(output_f6, 6, 8, WINO_F6_AT_1D)
+/* F(m x m, 5 x 5): the input transforms of the same alpha (F(4x4) and
+   F(6x6)'s: the same points, the same B^T), their own A^T */
+DEFINE_OUTPUT(output_f2r5, 2, 6, WINO_F2R5_AT_1D)
+DEFINE_OUTPUT(output_f4r5, 4, 8, WINO_F4R5_AT_1D)
 #undef X
 #undef Y
 
@@ -247,8 +251,8 @@ const wino_isa_ops vconv_wino_ops_neon = {
     VL,
     0,
     {NULL}, /* the 8x12 sgemm kernel (MR = VL: a step is one channel) */
-    {input_f2, input_f4, input_f6},
-    {output_f2, output_f4, output_f6},
+    {input_f2, input_f4, input_f6, input_f4, input_f6},
+    {output_f2, output_f4, output_f6, output_f2r5, output_f4r5},
     transpose_neon,
     band_neon,
 };

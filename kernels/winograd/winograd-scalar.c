@@ -93,6 +93,10 @@ DEFINE_INPUT(input_f6, 8, WINO_F6_BT_1D)
 DEFINE_OUTPUT(output_f2, 2, 4, WINO_F2_AT_1D)
 DEFINE_OUTPUT(output_f4, 4, 6, WINO_F4_AT_1D)
 DEFINE_OUTPUT(output_f6, 6, 8, WINO_F6_AT_1D)
+/* F(m x m, 5 x 5): the input transforms of the same alpha (F(4x4) and
+   F(6x6)'s: the same points, the same B^T), their own A^T */
+DEFINE_OUTPUT(output_f2r5, 2, 6, WINO_F2R5_AT_1D)
+DEFINE_OUTPUT(output_f4r5, 4, 8, WINO_F4R5_AT_1D)
 
 static void transpose_scalar(int rows, int cols, const float *src,
                              ptrdiff_t lds, float *dst, ptrdiff_t ldd)
@@ -118,20 +122,24 @@ const wino_isa_ops vconv_wino_ops_scalar = {
     VL,
     0,
     {NULL},
-    {input_f2, input_f4, input_f6},
-    {output_f2, output_f4, output_f6},
+    {input_f2, input_f4, input_f6, input_f4, input_f6},
+    {output_f2, output_f4, output_f6, output_f2r5, output_f4r5},
     transpose_scalar,
     band_scalar,
 };
 
 /* The tables, for the baseline driver and the tests. */
 static const wino_matrices matrices[WINO_NVARIANTS] = {
-    {2, 4, &wino_f2_at[0][0], &wino_f2_g[0][0], &wino_f2_bt[0][0],
+    {2, 3, 4, &wino_f2_at[0][0], &wino_f2_g[0][0], &wino_f2_bt[0][0],
      WINO_F2_POINTS},
-    {4, 6, &wino_f4_at[0][0], &wino_f4_g[0][0], &wino_f4_bt[0][0],
+    {4, 3, 6, &wino_f4_at[0][0], &wino_f4_g[0][0], &wino_f4_bt[0][0],
      WINO_F4_POINTS},
-    {6, 8, &wino_f6_at[0][0], &wino_f6_g[0][0], &wino_f6_bt[0][0],
+    {6, 3, 8, &wino_f6_at[0][0], &wino_f6_g[0][0], &wino_f6_bt[0][0],
      WINO_F6_POINTS},
+    {2, 5, 6, &wino_f2r5_at[0][0], &wino_f2r5_g[0][0], &wino_f2r5_bt[0][0],
+     WINO_F2R5_POINTS},
+    {4, 5, 8, &wino_f4r5_at[0][0], &wino_f4r5_g[0][0], &wino_f4r5_bt[0][0],
+     WINO_F4R5_POINTS},
 };
 
 const wino_matrices *vconv_wino_matrices(int variant)

@@ -31,10 +31,10 @@
  * by default (estimate() returns INFINITY and says why; forcing it by
  * algorithm or name still works).
  *
- * The class is the reduction size K = 9 icg. The documented e_out is the
- * largest measured over the 3x3 stride-1 layers of bench/shapes with K in
- * the class, every ISA, batch 1 and 8 (the maximum grows a little with
- * the number of outputs), with
+ * The class is the reduction size K = r^2 icg. The documented e_out is the
+ * largest measured over the 3x3 (5x5) stride-1 layers of bench/shapes
+ * with K in the class, every ISA, batch 1 and 8 (the maximum grows a
+ * little with the number of outputs), with
  *     build/tests/test_winograd --accuracy bench/shapes [--mb 8]
  * (per-layer table in the README). e_out grows with K (about K^0.3 here);
  * beyond the largest K measured it is extrapolated as growing like
@@ -45,7 +45,15 @@
  *     F(6x6)      5.2e-5     6.7e-5    1.1e-4    1.3e-4
  * so with the bound 1e-4, F(6x6) is left out by default above K = 1152
  * (icg > 128: alexnet's conv3..conv5), F(2x2) and F(4x4) never (below
- * K ~ 1.8e6 and ~ 9.6e4).
+ * K ~ 1.8e6 and ~ 9.6e4). The 5x5 layers measured are AlexNet's conv2
+ * (K = 1200 with groups, 2400 without):
+ *                       K = 1200   K = 2400
+ *     F(2x2, 5x5)       6.1e-6     8.4e-6
+ *     F(4x4, 5x5)       4.0e-5     5.1e-5
+ * the first taken for the classes up to 1152 (smaller K, smaller error),
+ * the second for up to 2304, the class up to 3456 grown like sqrt(K)
+ * from it; with the bound, F(4x4, 5x5) is left out by default above K ~
+ * 9300 (icg > 371).
  */
 #define WINO_BOUND_OUT 1e-4
 
@@ -53,10 +61,10 @@ static const struct {
     int k_max;
     double e_out[WINO_NVARIANTS];
 } wino_err_table[] = {
-    {576, {1.9e-6, 7.7e-6, 5.2e-5}},
-    {1152, {2.1e-6, 1.1e-5, 6.7e-5}},
-    {2304, {3.6e-6, 1.6e-5, 1.1e-4}},
-    {3456, {4.5e-6, 1.9e-5, 1.3e-4}},
+    {576, {1.9e-6, 7.7e-6, 5.2e-5, 6.1e-6, 4.0e-5}},
+    {1152, {2.1e-6, 1.1e-5, 6.7e-5, 6.1e-6, 4.0e-5}},
+    {2304, {3.6e-6, 1.6e-5, 1.1e-4, 8.4e-6, 5.1e-5}},
+    {3456, {4.5e-6, 1.9e-5, 1.3e-4, 1.0e-5, 6.1e-5}},
 };
 
 /* The documented e_out of variant v for reduction size k. */
@@ -89,7 +97,8 @@ typedef struct {
     size_t m_floats, band_floats, per_thread;
 } wino_geom;
 
-static const int wino_m[WINO_NVARIANTS] = {2, 4, 6};
+static const int wino_m[WINO_NVARIANTS] = {2, 4, 6, 2, 4};
+static const int wino_r[WINO_NVARIANTS] = {3, 3, 3, 5, 5}; /* kernel size */
 
 /* Blocks (geometry()): tiles a block at least, output channels a chunk
    at most, and at least when chunks are cut for threads. */
@@ -127,7 +136,7 @@ static void geometry(const vconv_problem *p, int var,
     memset(g, 0, sizeof *g);
     g->var = var;
     g->m = wino_m[var];
-    g->alpha = g->m + 2;
+    g->alpha = g->m + wino_r[var] - 1;
     g->a2 = g->alpha * g->alpha;
     g->tiles_y = vconv_div_up(p->oh, g->m);
     g->tiles_x = vconv_div_up(p->ow, g->m);
@@ -272,10 +281,10 @@ static const wino_isa_ops *ops_of(vconv_isa isa)
     }
 }
 
-static bool wino_supports(const vconv_problem *p, char *why, size_t len)
+static bool supports_r(const vconv_problem *p, int r, char *why, size_t len)
 {
-    if (p->kh != 3 || p->kw != 3) {
-        snprintf(why, len, "kernel %dx%d is not 3x3", p->kh, p->kw);
+    if (p->kh != r || p->kw != r) {
+        snprintf(why, len, "kernel %dx%d is not %dx%d", p->kh, p->kw, r, r);
         return false;
     }
     if (p->sh != 1 || p->sw != 1) {
@@ -287,6 +296,16 @@ static bool wino_supports(const vconv_problem *p, char *why, size_t len)
         return false;
     }
     return true;
+}
+
+static bool wino_supports3(const vconv_problem *p, char *why, size_t len)
+{
+    return supports_r(p, 3, why, len);
+}
+
+static bool wino_supports5(const vconv_problem *p, char *why, size_t len)
+{
+    return supports_r(p, 5, why, len);
 }
 
 /*
@@ -328,6 +347,8 @@ static const wino_cost wino_costs[WINO_NVARIANTS] = {
     {200.0, 65.0},  /* F(2x2) */
     {480.0, 200.0}, /* F(4x4) */
     {820.0, 280.0}, /* F(6x6) */
+    {480.0, 110.0}, /* F(2x2, 5x5): F(4x4)'s input transform */
+    {820.0, 220.0}, /* F(4x4, 5x5): F(6x6)'s input transform */
 };
 #define WINO_HZ 3.3e9         /* the development machine's clock */
 #define WINO_IN_PANEL 1000.0  /* input: a panel's pointers and masks */
@@ -453,7 +474,7 @@ static const vconv_sgemm_kernel *pick_kernel(const vconv_problem *p, int var,
 static double wino_estimate(const vconv_problem *p, int var, vconv_isa isa,
                             char *why, size_t len)
 {
-    const int k = 9 * p->icg;
+    const int k = wino_r[var] * wino_r[var] * p->icg;
     const double e = documented_error(var, k);
     if (e > WINO_BOUND_OUT) {
         snprintf(why, len,
@@ -489,18 +510,22 @@ void vconv_wino_weight_transform(int var, const float *w, float *u)
 {
     const wino_matrices *mx = vconv_wino_matrices(var);
     const double *G = mx->g;
-    const int alpha = mx->alpha;
-    double tmp[8][3];
+    const int alpha = mx->alpha, r = mx->r;
+    double tmp[8][5];
     for (int i = 0; i < alpha; i++)
-        for (int b = 0; b < 3; b++)
-            tmp[i][b] = G[i * 3 + 0] * w[0 * 3 + b] +
-                        G[i * 3 + 1] * w[1 * 3 + b] +
-                        G[i * 3 + 2] * w[2 * 3 + b];
+        for (int b = 0; b < r; b++) {
+            double t = 0;
+            for (int k = 0; k < r; k++)
+                t += G[i * r + k] * w[k * r + b];
+            tmp[i][b] = t;
+        }
     for (int i = 0; i < alpha; i++)
-        for (int j = 0; j < alpha; j++)
-            u[i * alpha + j] = (float)(tmp[i][0] * G[j * 3 + 0] +
-                                       tmp[i][1] * G[j * 3 + 1] +
-                                       tmp[i][2] * G[j * 3 + 2]);
+        for (int j = 0; j < alpha; j++) {
+            double t = 0;
+            for (int k = 0; k < r; k++)
+                t += tmp[i][k] * G[j * r + k];
+            u[i * alpha + j] = (float)t;
+        }
 }
 
 static vconv_status wino_create(const vconv_problem *p, int var,
@@ -526,6 +551,7 @@ static vconv_status wino_create(const vconv_problem *p, int var,
     const wino_geom *g = &s->geo;
     const int a2 = g->a2, nr = g->nr, kpad = g->kpad;
     const int icg = p->icg, ocg = p->ocg;
+    const size_t taps = (size_t)p->kh * p->kw;
 
     size_t up, total, bytes;
     if (!vconv_mul_size((size_t)vconv_round_up(ocg, nr), (size_t)kpad, &up) ||
@@ -562,7 +588,7 @@ static vconv_status wino_create(const vconv_problem *p, int var,
         float u[64];
         for (int c = 0; c < icg; c++) {
             vconv_wino_weight_transform(
-                var, w + (((size_t)gr * ocg + o) * icg + c) * 9, u);
+                var, w + (((size_t)gr * ocg + o) * icg + c) * taps, u);
             for (int xi = 0; xi < a2; xi++)
                 s->u[((size_t)gr * a2 + xi) * s->u_point +
                      (size_t)(o / nr) * nr * kpad + (size_t)c * nr + o % nr] =
@@ -737,18 +763,18 @@ static void transform_input(const wino_state *st, const vconv_problem *p,
     }
 }
 
-/* Outputs that see only padding: rows y with y + 2 < pt or y - pt >= ih
-   (their 3 input rows all outside), likewise columns. They exist only
-   when a padding exceeds 2. The contract wants exactly act(bias) there;
-   the transforms give bias plus rounding noise of the tile's other
-   inputs, so they are overwritten. */
+/* Outputs that see only padding: rows y with y + kh - 1 < pt or y - pt >=
+   ih (their kh input rows all outside), likewise columns. They exist only
+   when a padding reaches the kernel size. The contract wants exactly
+   act(bias) there; the transforms give bias plus rounding noise of the
+   tile's other inputs, so they are overwritten. */
 static bool pad_only_row(const vconv_problem *p, int y)
 {
-    return y + 2 < p->pt || y - p->pt >= p->ih;
+    return y + p->kh - 1 < p->pt || y - p->pt >= p->ih;
 }
 static bool pad_only_col(const vconv_problem *p, int x)
 {
-    return x + 2 < p->pl || x - p->pl >= p->iw;
+    return x + p->kw - 1 < p->pl || x - p->pl >= p->iw;
 }
 
 /* Writes act(bias) to the padding-only outputs of block br, channels
@@ -845,7 +871,7 @@ static void gemm_output(const wino_state *st, const vconv_problem *p,
                 g->ocb, mi, mj);
         }
     }
-    if (p->pt > 2 || p->pb > 2 || p->pl > 2 || p->pr > 2)
+    if (p->pt >= p->kh || p->pb >= p->kh || p->pl >= p->kw || p->pr >= p->kw)
         fix_padding_only(st, p, br, gr, oc0, noc, dst, band);
     if (p->layout == VCONV_NHWC)
         return;
@@ -917,43 +943,42 @@ static vconv_status wino_run(const void *state, const vconv_problem *p,
     return VCONV_OK;
 }
 
-/* ------------------------------------------------------ the nine entries */
+/* ---------------------------------------------------- the fifteen entries */
 
-#define WINO_ENTRY(VAR, M, ISA, ISANAME)                                       \
-    static double est_f##M##_##ISANAME(const vconv_problem *p, char *why,      \
-                                       size_t len)                             \
+#define WINO_ENTRY(VAR, M, R, ISA, ISANAME)                                    \
+    static double est_f##M##x##R##_##ISANAME(const vconv_problem *p,           \
+                                             char *why, size_t len)            \
     {                                                                          \
         return wino_estimate(p, VAR, ISA, why, len);                           \
     }                                                                          \
-    static vconv_status create_f##M##_##ISANAME(                               \
+    static vconv_status create_f##M##x##R##_##ISANAME(                         \
         const vconv_problem *p, const float *w, const float *b, void **st)     \
     {                                                                          \
         return wino_create(p, VAR, ISA, w, b, st);                             \
     }                                                                          \
-    const vconv_impl vconv_impl_winograd_f##M##x3_##ISANAME = {                \
-        .name = "winograd_f" #M "x3." #ISANAME,                                \
+    const vconv_impl vconv_impl_winograd_f##M##x##R##_##ISANAME = {            \
+        .name = "winograd_f" #M "x" #R "." #ISANAME,                           \
         .algo = VCONV_ALGO_WINOGRAD,                                           \
         .isa = ISA,                                                            \
-        .supports = wino_supports,                                             \
-        .estimate = est_f##M##_##ISANAME,                                      \
-        .create = create_f##M##_##ISANAME,                                     \
+        .supports = wino_supports##R,                                          \
+        .estimate = est_f##M##x##R##_##ISANAME,                                \
+        .create = create_f##M##x##R##_##ISANAME,                               \
         .run = wino_run,                                                       \
         .destroy = wino_destroy,                                               \
     };
 
-WINO_ENTRY(WINO_F2, 2, VCONV_ISA_SCALAR, scalar)
-WINO_ENTRY(WINO_F4, 4, VCONV_ISA_SCALAR, scalar)
-WINO_ENTRY(WINO_F6, 6, VCONV_ISA_SCALAR, scalar)
+#define WINO_ENTRIES(ISA, ISANAME)                                             \
+    WINO_ENTRY(WINO_F2, 2, 3, ISA, ISANAME)                                    \
+    WINO_ENTRY(WINO_F4, 4, 3, ISA, ISANAME)                                    \
+    WINO_ENTRY(WINO_F6, 6, 3, ISA, ISANAME)                                    \
+    WINO_ENTRY(WINO_F2R5, 2, 5, ISA, ISANAME)                                  \
+    WINO_ENTRY(WINO_F4R5, 4, 5, ISA, ISANAME)
+
+WINO_ENTRIES(VCONV_ISA_SCALAR, scalar)
 #if VCONV_ARCH_X86_64
-WINO_ENTRY(WINO_F2, 2, VCONV_ISA_AVX2, avx2)
-WINO_ENTRY(WINO_F4, 4, VCONV_ISA_AVX2, avx2)
-WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX2, avx2)
-WINO_ENTRY(WINO_F2, 2, VCONV_ISA_AVX512, avx512)
-WINO_ENTRY(WINO_F4, 4, VCONV_ISA_AVX512, avx512)
-WINO_ENTRY(WINO_F6, 6, VCONV_ISA_AVX512, avx512)
+WINO_ENTRIES(VCONV_ISA_AVX2, avx2)
+WINO_ENTRIES(VCONV_ISA_AVX512, avx512)
 #endif
 #if VCONV_ARCH_AARCH64
-WINO_ENTRY(WINO_F2, 2, VCONV_ISA_NEON, neon)
-WINO_ENTRY(WINO_F4, 4, VCONV_ISA_NEON, neon)
-WINO_ENTRY(WINO_F6, 6, VCONV_ISA_NEON, neon)
+WINO_ENTRIES(VCONV_ISA_NEON, neon)
 #endif

@@ -5,9 +5,9 @@
  * intrinsics, nothing inline that an ISA file could compile with its
  * flags for baseline callers.
  *
- * The algorithm (F(m x m, 3 x 3), alpha = m + 2; matrices and points in
- * winograd-tables.h, derived by gen_winograd.py; the accuracy contract in
- * winograd.c and the README):
+ * The algorithm (F(m x m, r x r), r = 3 or 5, alpha = m + r - 1; matrices
+ * and points in winograd-tables.h, derived by gen_winograd.py; the
+ * accuracy contract in winograd.c and the README):
  *
  *   for each group g, block of T tiles (tiles of m x m outputs, all
  *   images of the batch in one sequence), chunk of OCB output channels:
@@ -50,8 +50,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Variants: index 0, 1, 2 = F(2x2), F(4x4), F(6x6). */
-enum { WINO_F2 = 0, WINO_F4, WINO_F6, WINO_NVARIANTS };
+/* Variants: index 0, 1, 2 = F(2x2, 3x3), F(4x4, 3x3), F(6x6, 3x3); 3, 4 =
+   F(2x2, 5x5), F(4x4, 5x5) (alpha 6 and 8: they take the input transforms
+   of F(4x4, 3x3) and F(6x6, 3x3), whose points and B^T they share). */
+enum {
+    WINO_F2 = 0,
+    WINO_F4,
+    WINO_F6,
+    WINO_F2R5,
+    WINO_F4R5,
+    WINO_NVARIANTS
+};
 
 /* Floats of padding after every (panel, point) A panel of V: an
    `aligned` ISA's input transform stores whole vectors (vl lanes) in
@@ -160,25 +169,19 @@ VCONV_INTERNAL void vconv_wino_gemm_8x32__avx512(
 VCONV_INTERNAL void vconv_wino_gemm_4x64__avx512(
     size_t m, size_t n, size_t k, const float *a, const float *b, float *c,
     size_t ldc, uint32_t flags, const float *row_bias, const float *col_bias);
-/* The weight transform of one 3x3 kernel w (row-major): u = G w G^T,
-   alpha x alpha row-major (point xi = i * alpha + j), in double precision
-   and rounded once. What create packs, per (output, input) channel. */
-VCONV_INTERNAL void vconv_wino_weight_transform(int variant, const float *w,
-                                                float *u);
-
 #endif
 
 /* The matrices (winograd-tables.h) of variant v, for the tests and the
-   weight transform: A^T [m][alpha], G [alpha][3], B^T [alpha][alpha],
-   row-major doubles. */
+   weight transform: A^T [m][alpha], G [alpha][r], B^T [alpha][alpha],
+   row-major doubles; r the kernel size, alpha = m + r - 1. */
 typedef struct {
-    int m, alpha;
+    int m, r, alpha;
     const double *at, *g, *bt;
     const char *points;
 } wino_matrices;
 VCONV_INTERNAL const wino_matrices *vconv_wino_matrices(int variant);
 
-/* The weight transform of one 3x3 kernel w (row-major): u = G w G^T,
+/* The weight transform of one r x r kernel w (row-major): u = G w G^T,
    alpha x alpha row-major (point xi = i * alpha + j), in double precision
    and rounded once. What create packs, per (output, input) channel. */
 VCONV_INTERNAL void vconv_wino_weight_transform(int variant, const float *w,
