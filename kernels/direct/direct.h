@@ -220,8 +220,6 @@ typedef struct {
                          an L1-sized chunk (the pixel tiles of a row then
                          reuse the chunk's weights from L1) */
     int *kx_off;      /* [kw] */
-    int *colsrc;      /* [sw * pwc]: the image column of each converted
-                         column, phase-major (-1: padding) */
     int *ph_lo, *ph_hi; /* [sw]: the columns of a phase that hold image
                            columns (the others are padding: zeros) */
     unsigned char *row_used; /* [ih]: 1 if a kernel tap of some output
