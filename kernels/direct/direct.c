@@ -161,6 +161,9 @@ const direct_isa_limits *vconv_direct_limits(vconv_isa isa)
 #define DIRECT_TRANSPOSE 0.3
 #define DIRECT_TRANSPOSE_PORTABLE 1.5
 #define DIRECT_CONVERT 0.5
+/* width-vector tiles: accumulators at most this many times the FMA
+   latency bound (fma_rate x fma_lat) */
+#define DIRECT_WV_ACC_BOUND 3.0
 /* L2 -> L1 bytes a cycle a weight stream sustains (with the software
    prefetch): a tile whose steps need more waits for its weights, unless
    its reduction is split into L1-sized chunks (fitted: AVX2 3 x 4 tiles
@@ -332,7 +335,17 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
         for (int nv = 1; nv <= DIRECT_MAX_NV && lim->no_max[nv] > 0; nv++) {
             if (nv > 1 && (nv - 1) * V >= p->ow)
                 break; /* more vectors than the row has pixels */
-            const int no = balanced_tile(p->ocg, lim->no_max[nv]);
+            /* at most DIRECT_WV_ACC_BOUND x the accumulators the FMA
+               latency needs: a width-vector tile stores its no planes'
+               rows in one burst, and bigger tiles ran their steps ~10%
+               under the FMA bound (Zen 4, 1 zmm FMA a cycle: 6 x 2 /
+               12 x 1 beat 13 x 2 / 16 x 1 by 8-12% on mnist_64 conv1,
+               cifar_vgg conv1_1, cifar_torch conv1; with two pipes the
+               bound is the register file's, as before) */
+            const int acc_cap = (int)(DIRECT_WV_ACC_BOUND * lim->fma_rate *
+                                      lim->fma_lat) / nv;
+            const int no = balanced_tile(
+                p->ocg, vconv_max_i(1, vconv_min_i(lim->no_max[nv], acc_cap)));
             const int nt = vconv_div_up(p->ocg, no);
             const int big = p->ocg - nt * (no - 1);
             double c = 0;
@@ -348,7 +361,10 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
                 }
             }
             c = (c + convert) * imgs;
-            if (c < best.cycles)
+            /* a tie goes to the later (more vectors, fewer broadcasts an
+               FMA): cifar_vgg conv1_1's 6 x 2 and 11 x 1 model the same,
+               6 x 2 ran ~10% faster on a Zen 4 */
+            if (c <= best.cycles)
                 best = (tile_choice){.kind = DIRECT_KERNEL_WV, .vin = 1,
                                      .no = no, .nv = nv, .cycles = c};
         }
