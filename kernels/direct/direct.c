@@ -336,12 +336,12 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
             if (nv > 1 && (nv - 1) * V >= p->ow)
                 break; /* more vectors than the row has pixels */
             /* at most DIRECT_WV_ACC_BOUND x the accumulators the FMA
-               latency needs: a width-vector tile stores its no planes'
-               rows in one burst, and bigger tiles ran their steps ~10%
-               under the FMA bound (Zen 4, 1 zmm FMA a cycle: 6 x 2 /
+               latency needs: bigger width-vector tiles ran their steps
+               ~10% under the FMA bound (Zen 4, 1 zmm FMA a cycle: 6 x 2 /
                12 x 1 beat 13 x 2 / 16 x 1 by 8-12% on mnist_64 conv1,
-               cifar_vgg conv1_1, cifar_torch conv1; with two pipes the
-               bound is the register file's, as before) */
+               cifar_vgg conv1_1, cifar_torch conv1; cause not isolated:
+               prefetching the dst lines made it worse). With two pipes
+               the bound is the register file's, as before */
             const int acc_cap = (int)(DIRECT_WV_ACC_BOUND * lim->fma_rate *
                                       lim->fma_lat) / nv;
             const int no = balanced_tile(
@@ -361,9 +361,10 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
                 }
             }
             c = (c + convert) * imgs;
-            /* a tie goes to the later (more vectors, fewer broadcasts an
-               FMA): cifar_vgg conv1_1's 6 x 2 and 11 x 1 model the same,
-               6 x 2 ran ~10% faster on a Zen 4 */
+            /* a tie goes to the later tile (more vectors, fewer
+               broadcasts an FMA) and to width-vector over channel-vector:
+               cifar_vgg conv1_1's 6 x 2 and 11 x 1 model the same, 6 x 2
+               ran ~10% faster on a Zen 4 */
             if (c <= best.cycles)
                 best = (tile_choice){.kind = DIRECT_KERNEL_WV, .vin = 1,
                                      .no = no, .nv = nv, .cycles = c};
