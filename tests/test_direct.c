@@ -21,6 +21,9 @@
  *   tails      output-channel counts around the block (1, V-1, V+1, ...),
  *              groups, forced tile shapes, the reduction split into
  *              chunks, both layouts;
+ *   in place   the channel-vector tiles on the user's NCHW src read in
+ *              place, every tile forced, chunks, groups, tails, 1x1 and
+ *              dilated kernels;
  *   knob       VCONV_DIRECT_PLAN values an ISA cannot run are refused.
  *
  * ISAs the CPU lacks, or above VCONV_MAX_ISA, are skipped (and say so).
@@ -562,6 +565,61 @@ static void test_tails(const isa_entry *e, test_rng *r)
     printf("  %s: %d tail convolutions checked\n", e->impl, ran);
 }
 
+/* The channel-vector tiles on the user's NCHW src read in place (no left
+   / right padding, icg a multiple of V, stride 1 or 2): every tile
+   forced (every nb, every ur: the row's tiles are ur and ur - 1 wide),
+   the reduction split into chunks, top / bottom padding, groups, output
+   channel tails, a 1x1 and a dilated kernel, against kernels/ref; and the
+   planner's own choice. Fixed sizes whose planes do not pile into a few
+   L1 sets (the planner refuses those), random data. */
+static void test_in_place(const isa_entry *e, test_rng *r)
+{
+    const direct_isa_limits *lim = vconv_direct_limits(e->isa);
+    const int V = lim->V;
+    int ran = 0;
+    for (int sw = 1; sw <= 2; sw++) {
+        const int kw = 3, ow = lim->ur_max[1] + 3;
+        vconv_conv_desc d = {0};
+        d.batch = 2;
+        d.groups = sw;
+        d.in_channels = d.groups * V * (3 - sw);
+        d.out_channels = d.groups * (sw == 1 ? V + 3 : 2 * V - 1);
+        d.kernel_h = d.kernel_w = kw;
+        d.stride_h = d.stride_w = sw;
+        d.in_h = 5;
+        d.in_w = (ow - 1) * sw + kw;
+        d.pad_top = 1;
+        d.pad_bottom = sw - 1;
+        d.activation = VCONV_ACT_RELU;
+        check_plan(e, &d, NULL, 2000 + sw, &ran);
+        for (int nb = 1; nb <= lim->max_nb; nb++)
+            for (int ur = 1; ur <= lim->ur_max[nb]; ur++) {
+                char plan[64];
+                snprintf(plan, sizeof plan, "cn,%d,%d", nb, ur);
+                check_plan(e, &d, plan, 2100 + sw * 100 + nb * 30 + ur,
+                           &ran);
+            }
+        char plan[64];
+        snprintf(plan, sizeof plan, "cn,%d,%d,1", lim->max_nb,
+                 lim->ur_max[lim->max_nb]);
+        check_plan(e, &d, plan, 2400 + sw, &ran);
+        /* 1x1, and a dilated 3x3 with bottom padding */
+        vconv_conv_desc o = d;
+        o.kernel_h = o.kernel_w = 1;
+        o.pad_top = o.pad_bottom = 0;
+        o.in_w = (ow - 1) * sw + 1;
+        o.out_channels = o.groups * rng_int(r, 1, 2 * V);
+        check_plan(e, &o, "cn,1,5", 2500 + sw, &ran);
+        check_plan(e, &o, NULL, 2600 + sw, &ran);
+        o = d;
+        o.dilation_h = o.dilation_w = 2;
+        o.in_w = (ow - 1) * sw + 5;
+        o.pad_bottom = 2;
+        check_plan(e, &o, "cn,1,3", 2700 + sw, &ran);
+    }
+    printf("  %s: %d in-place NCHW convolutions checked\n", e->impl, ran);
+}
+
 static void test_knob(const isa_entry *e)
 {
     const direct_isa_limits *lim = vconv_direct_limits(e->isa);
@@ -574,7 +632,8 @@ static void test_knob(const isa_entry *e)
     snprintf(bad_ur, sizeof bad_ur, "cv,%d,1,%d", lim->V,
              lim->ur_max[1] + 1);
     snprintf(bad_vin, sizeof bad_vin, "cv,%d,1,1", lim->V + 1);
-    const char *bad[] = {bad_ur, bad_vin, "wv,1,1" /* NHWC */, "xx,1,1",
+    const char *bad[] = {bad_ur, bad_vin, "wv,1,1" /* NHWC */,
+                         "cn,1,1" /* NHWC, 3 channels */, "xx,1,1",
                          "cv,1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vconv_conv *c = (vconv_conv *)1;
@@ -610,6 +669,7 @@ int main(void)
         test_ukr(e, &r);
         test_first_layers(e, &r);
         test_tails(e, &r);
+        test_in_place(e, &r);
         test_knob(e);
         tested++;
     }

@@ -54,10 +54,25 @@ typedef __m256i dmask;
     DIRECT_REP_13(M, 1, 0) DIRECT_REP_6(M, 2, 0) DIRECT_REP_3(M, 3, 0)       \
     DIRECT_REP_2(M, 4, 0)
 
+/* channel-vector tiles on the user's NCHW src read in place (pixel
+   stride PS = 1 or 2, the V channels of a block src_c apart): the
+   blocked tiles' weights and registers */
+#define DEF_UKRN(PS, NB, UR)                                                  \
+    static void ukrn_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
+        DIRECT_UKR_BODY_S(DV, NB, UR, PS, a->src_c)
+#define ENT_UKRN(PS, NB, UR) [1 + PS][NB][UR] = ukrn_##PS##_##NB##_##UR,
+#define UKRN_LIST(M) \
+    DIRECT_REP_14(M, 1, 1) DIRECT_REP_6(M, 1, 2) DIRECT_REP_4(M, 1, 3) \
+    DIRECT_REP_3(M, 1, 4) DIRECT_REP_2(M, 1, 5) DIRECT_REP_2(M, 1, 6) \
+    DIRECT_REP_14(M, 2, 1) DIRECT_REP_6(M, 2, 2) DIRECT_REP_4(M, 2, 3) \
+    DIRECT_REP_3(M, 2, 4) DIRECT_REP_2(M, 2, 5) DIRECT_REP_2(M, 2, 6)
+
 UKR_LIST(DEF_UKR)
+UKRN_LIST(DEF_UKRN)
 WV_LIST(DEF_WV)
 
-const direct_ukr_table vconv_direct_ukr_avx2 = {UKR_LIST(ENT_UKR)};
+const direct_ukr_table vconv_direct_ukr_avx2 = {
+    UKR_LIST(ENT_UKR) UKRN_LIST(ENT_UKRN)};
 const direct_wv_table vconv_direct_wv_avx2 = {WV_LIST(ENT_WV)};
 
 /* r[0..7] (rows) -> their transpose, in place (unpack, unpack_pd,

@@ -81,8 +81,21 @@ static inline dvec dv_max(dvec a, dvec b)
     DIRECT_REP_2(M, 1, 2)
 #define WV_LIST(M) DIRECT_REP_6(M, 1, 0) DIRECT_REP_2(M, 2, 0)
 
+/* channel-vector tiles on the user's NCHW src read in place (pixel
+   stride PS = 1 or 2, the V channels of a block src_c apart): the
+   blocked tiles' weights and registers */
+#define DEF_UKRN(PS, NB, UR)                                                  \
+    static void ukrn_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
+        DIRECT_UKR_BODY_S(DV, NB, UR, PS, a->src_c)
+#define ENT_UKRN(PS, NB, UR) [1 + PS][NB][UR] = ukrn_##PS##_##NB##_##UR,
+#define UKRN_LIST(M) \
+    DIRECT_REP_6(M, 1, 1) DIRECT_REP_2(M, 1, 2) DIRECT_REP_6(M, 2, 1) \
+    DIRECT_REP_2(M, 2, 2)
+
 UKR_LIST(DEF_UKR)
+UKRN_LIST(DEF_UKRN)
 WV_LIST(DEF_WV)
 
-const direct_ukr_table vconv_direct_ukr_scalar = {UKR_LIST(ENT_UKR)};
+const direct_ukr_table vconv_direct_ukr_scalar = {
+    UKR_LIST(ENT_UKR) UKRN_LIST(ENT_UKRN)};
 const direct_wv_table vconv_direct_wv_scalar = {WV_LIST(ENT_WV)};

@@ -69,7 +69,7 @@
    streams one broadcast (UR * NB + NB + 1 registers); UR < NB keeps the UR
    broadcasts and streams one weight vector (UR * NB + UR + 1), which is
    what lets AVX2 run 3 x 4 in 16 registers. */
-#define DIRECT_UKR_STEP(VIN, NB, UR)                                          \
+#define DIRECT_UKR_STEP(VIN, NB, UR, PS)                                      \
     DIRECT_UNROLL_IN for (int i = 0; i < VIN; i++)                            \
     {                                                                         \
         /* the weights DIRECT_PF_WEI floats ahead, one prefetch a line */    \
@@ -81,14 +81,14 @@
                 dv_load(w + (i * NB + b) * DV);                               \
             DIRECT_UNROLL for (int p = 0; p < UR; p++)                        \
             {                                                                 \
-                const dvec x = dv_set1(s[p * VIN + i]);                       \
+                const dvec x = dv_set1(s[p * PS + i * cs_]);                  \
                 DIRECT_UNROLL for (int b = 0; b < NB; b++)                    \
                     acc[b][p] = dv_fma(x, wv[b], acc[b][p]);                  \
             }                                                                 \
         } else {                                                              \
             dvec xv[UR];                                                      \
             DIRECT_UNROLL for (int p = 0; p < UR; p++) xv[p] =                \
-                dv_set1(s[p * VIN + i]);                                      \
+                dv_set1(s[p * PS + i * cs_]);                                 \
             DIRECT_UNROLL for (int b = 0; b < NB; b++)                        \
             {                                                                 \
                 const dvec wb = dv_load(w + (i * NB + b) * DV);               \
@@ -98,8 +98,15 @@
         }                                                                     \
     }
 
-#define DIRECT_UKR_BODY(VIN, NB, UR)                                          \
+#define DIRECT_UKR_BODY(VIN, NB, UR) DIRECT_UKR_BODY_S(VIN, NB, UR, VIN, 1)
+
+/* The same tile on any source addressing: pixel p, channel i of a block
+   at s[p * PS + i * CS] (converted blocked: PS = VIN, CS = 1; planar:
+   PS = 1; the user's NCHW src read in place: VIN = DV, PS = the stride,
+   CS = a->src_c, the channel plane). */
+#define DIRECT_UKR_BODY_S(VIN, NB, UR, PS, CS)                                \
     {                                                                         \
+        const ptrdiff_t cs_ = (CS);                                           \
         dvec acc[NB][UR];                                                     \
         if (a->accum) {                                                       \
             /* a later chunk of the reduction: the partial sums stored by \
@@ -125,7 +132,7 @@
             }                                                                 \
         }                                                                     \
         const int kw_ = a->kw, nky_ = a->n_ky;                                \
-        const int pf_ = UR * VIN + a->kx_off[kw_ - 1];                        \
+        const int pf_ = UR * PS + a->kx_off[kw_ - 1];                         \
         for (int icb = 0; icb < a->n_icb; icb++) {                            \
             const float *s0 = a->src + icb * a->src_icb;                      \
             const float *w = a->wei + icb * a->wei_icb;                       \
@@ -137,7 +144,7 @@
                     dv_prefetch(s1 + a->src_icb + q);                         \
                 for (int kx = 0; kx < kw_; kx++) {                            \
                     const float *s = s1 + a->kx_off[kx];                      \
-                    DIRECT_UKR_STEP(VIN, NB, UR)                              \
+                    DIRECT_UKR_STEP(VIN, NB, UR, PS)                          \
                     w += VIN * NB * DV;                                       \
                 }                                                             \
             }                                                                 \

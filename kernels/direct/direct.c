@@ -243,6 +243,8 @@ typedef struct {
     direct_kernel_kind kind;
     int vin, nb, ur, no, nv;
     int chunk;       /* input blocks a call (channel-vector) */
+    int ps;          /* channel-vector on the user's NCHW src in place:
+                        its pixel stride; 0: converted */
     double cycles;   /* the whole batch, one thread */
 } tile_choice;
 
@@ -255,6 +257,42 @@ static int l1_chunk(const vconv_problem *p, int V, int vin, int nbt)
     const size_t half = vconv_topology_get()->l1d / 2;
     const size_t c = half / per_icb;
     return c < 1 ? 1 : c > (size_t)INT32_MAX ? INT32_MAX : (int)c;
+}
+
+/*
+ * The pixel stride (1 or 2) at which the channel-vector tiles can read the
+ * user's NCHW src in place, or 0. Needs: no left padding and no tap past
+ * the right edge (no zero columns to read), icg a multiple of V (no
+ * channel tails: the planes past the last do not exist), an image that
+ * fits half the L2 (V planes read as V streams), and planes that do not
+ * pile into a few L1 sets: at most 4 of the V runs a step reads (the
+ * tile's pixels, span bytes each) on one 64-byte line slot modulo 4 KiB,
+ * the set period of the x86 L1s (8 ways and more).
+ */
+static int in_place_stride(const direct_isa_limits *lim,
+                           const vconv_problem *p)
+{
+    const int V = lim->V;
+    if (p->layout != VCONV_NCHW || (p->sw != 1 && p->sw != 2) ||
+        p->pl != 0 || p->icg % V != 0)
+        return 0;
+    if ((long long)(p->ow - 1) * p->sw + (long long)(p->kw - 1) * p->dw >=
+        p->iw)
+        return 0;
+    const long long plane = 4LL * p->ih * p->iw;
+    if (plane * p->ic > (long long)(vconv_topology_get()->l2 / 2))
+        return 0;
+    const long long span = 4LL * (vconv_min_i(p->ow, DIRECT_MAX_UR) * p->sw +
+                                  (long long)(p->kw - 1) * p->dw);
+    int cnt[64] = {0};
+    for (int i = 0; i < V; i++) {
+        const long long o = (long long)i * plane % 4096;
+        const long long last = span < 4096 ? o + span : o + 4095;
+        for (long long l = o / 64; l <= last / 64; l++)
+            if (++cnt[l % 64] > 4)
+                return 0;
+    }
+    return p->sw;
 }
 
 /* The size of the tiles when n is split into tiles of at most tmax,
@@ -281,8 +319,13 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
     const double convert = DIRECT_CONVERT * (double)p->icg * rows_conv * p->iw;
     tile_choice best = {.cycles = INFINITY};
 
-    /* channel-vector tiles, blocked or planar src */
-    for (int blocked = 0; blocked <= 1; blocked++) {
+    /* channel-vector tiles: planar or blocked converted src, or the
+       user's NCHW src in place (blocked weights, nothing converted) */
+    const int ps = in_place_stride(table, p);
+    for (int mode = 0; mode <= 2; mode++) {
+        if (mode == 2 && !ps)
+            break;
+        const int blocked = mode >= 1;
         const int vin = blocked ? V : 1;
         const double chans = blocked ? (double)vconv_round_up(p->icg, V)
                                      : (double)p->icg;
@@ -322,10 +365,11 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
                           ? DIRECT_TRANSPOSE_PORTABLE
                           : DIRECT_TRANSPOSE) *
                      (double)p->ocg * p->oh * p->ow;
-            c = (c + convert) * imgs;
+            c = (c + (mode == 2 ? 0.0 : convert)) * imgs;
             if (c < best.cycles)
                 best = (tile_choice){.kind = DIRECT_KERNEL_CV, .vin = vin,
                                      .nb = nb, .ur = ur, .chunk = chunk,
+                                     .ps = mode == 2 ? ps : 0,
                                      .cycles = c};
         }
     }
@@ -664,6 +708,14 @@ static vconv_status forced_tiles(const direct_isa_limits *lim,
                             .ur = c, .chunk = d > 0 ? d : INT32_MAX};
         return VCONV_OK;
     }
+    const int ps = in_place_stride(lim, p);
+    if ((n == 3 || (n == 4 && c >= 1)) && !strcmp(k, "cn") && ps &&
+        a >= 1 && a <= lim->max_nb && b >= 1 && b <= lim->ur_max[a]) {
+        *tc = (tile_choice){.kind = DIRECT_KERNEL_CV, .vin = lim->V,
+                            .nb = a, .ur = b, .ps = ps,
+                            .chunk = c > 0 ? c : INT32_MAX};
+        return VCONV_OK;
+    }
     if (n == 3 && !strcmp(k, "wv") && p->layout == VCONV_NCHW && b >= 1 &&
         b <= DIRECT_MAX_NV && a >= 1 && a <= lim->no_max[b]) {
         *tc = (tile_choice){.kind = DIRECT_KERNEL_WV, .vin = 1, .no = a,
@@ -673,8 +725,9 @@ static vconv_status forced_tiles(const direct_isa_limits *lim,
     return vconv_error(VCONV_ERR_INVALID_ARG,
                        "VCONV_DIRECT_PLAN='%s' is not a tile direct.%s can "
                        "run here (cv,VIN,NB,UR[,CHUNK] with VIN %d or 1, NB "
-                       "<= %d, UR within the ISA's limit; or wv,NO,NV for "
-                       "NCHW)",
+                       "<= %d, UR within the ISA's limit; cn,NB,UR[,CHUNK] "
+                       "where the NCHW src can be read in place; or "
+                       "wv,NO,NV for NCHW)",
                        e, vconv_isa_name(lim->isa), lim->V, lim->max_nb);
 }
 
@@ -714,6 +767,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     }
     d->kind = tc.kind;
     d->vin = tc.vin;
+    d->ps = tc.kind == DIRECT_KERNEL_CV ? tc.ps : 0;
     d->n_icb = vconv_div_up(p->icg, d->vin);
     d->nbk = vconv_div_up(p->ocg, V);
     if (d->kind == DIRECT_KERNEL_CV) {
@@ -723,7 +777,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
         d->n_oct = vconv_div_up(d->nbk, d->nb);
         for (int nb = 1; nb <= lim->max_nb; nb++)
             for (int u = 1; u <= lim->ur_max[nb]; u++)
-                d->ukr[nb][u] = (*ukr)[d->vin == V][nb][u];
+                d->ukr[nb][u] = (*ukr)[d->ps ? 1 + d->ps : d->vin == V][nb][u];
     } else {
         /* balanced channel tiles: no_big of no, the rest of no - 1 */
         d->n_ot = vconv_div_up(p->ocg, tc.no);
@@ -747,9 +801,10 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     /* converted src geometry: enough columns per phase for the last
        pixel's last tap */
     d->pwc = p->ow + ((p->kw - 1) * p->dw) / p->sw;
-    d->direct_src = d->kind == DIRECT_KERNEL_WV &&
-                    p->layout == VCONV_NCHW && p->sw == 1 && p->pl == 0 &&
-                    p->ow - 1 + (p->kw - 1) * p->dw < p->iw;
+    d->direct_src = d->ps > 0 ||
+                    (d->kind == DIRECT_KERNEL_WV &&
+                     p->layout == VCONV_NCHW && p->sw == 1 && p->pl == 0 &&
+                     p->ow - 1 + (p->kw - 1) * p->dw < p->iw);
     if (d->direct_src) {
         d->row = p->iw;
         d->img = 0;
@@ -833,8 +888,9 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
                   vconv_isa_name(lim->isa),
                   d->kind == DIRECT_KERNEL_WV ? "width-vector"
                                               : "channel-vector",
-                  d->direct_src ? "user"
-                  : d->vin == 1 ? "planar"
+                  d->ps           ? "user NCHW in place"
+                  : d->direct_src ? "user"
+                  : d->vin == 1   ? "planar"
                                 : "blocked",
                   lim->plan_note, d->kind == DIRECT_KERNEL_WV ? d->no : d->ur,
                   d->kind == DIRECT_KERNEL_WV ? d->nv : d->nb, d->n_owt,
@@ -858,12 +914,18 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
     const int V = d->V, vin = d->vin;
     const int nbt = vconv_min_i(d->nb, d->nbk - t * d->nb);
     const ptrdiff_t plane = (ptrdiff_t)p->ih * d->row;
+    /* floats between input blocks, and from one tile pixel to the next:
+       converted, a block is one plane of vin-float pixels; in place, V
+       of the user's planes, pixels sw columns apart */
+    const ptrdiff_t blk = d->ps ? plane * V : plane;
+    const int pix = d->ps ? d->ps : vin;
     const ptrdiff_t wky = (ptrdiff_t)p->kw * vin * nbt * V;
     const size_t ohw = (size_t)p->oh * p->ow;
     const bool nhwc = p->layout == VCONV_NHWC;
     direct_ukr_args a;
     a.kx_off = d->kx_off;
-    a.src_icb = plane;
+    a.src_icb = blk;
+    a.src_c = plane;
     a.src_ky = (ptrdiff_t)p->dh * d->row;
     a.wei_icb = wky * p->kh;
     a.kw = p->kw;
@@ -871,7 +933,7 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
     a.bias = d->bias + ((size_t)g * d->nbk + (size_t)t * d->nb) * V;
     const float *wt = d->w + (size_t)g * d->w_group +
                       (size_t)t * d->nb * V * d->n_icb * p->kh * p->kw * vin;
-    const float *src = conv + (size_t)g * d->n_icb * plane;
+    const float *src = conv + (size_t)g * d->n_icb * blk;
     float *out = rowbuf;
     if (nhwc) {
         const int c_last = (t * d->nb + nbt - 1) * V;
@@ -896,13 +958,13 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
             a.n_icb = vconv_min_i(d->icb_chunk, d->n_icb - c0);
             a.accum = c0 > 0;
             a.relu = relu && c0 + a.n_icb == d->n_icb;
-            const float *sc = srow + (size_t)c0 * plane;
+            const float *sc = srow + (size_t)c0 * blk;
             const float *wc = wt + (size_t)c0 * a.wei_icb +
                               (size_t)d->ky_lo[oy] * wky;
             a.wei = wc;
             for (int j = 0, x0 = 0; j < d->n_owt; j++) {
                 const int u = j < d->ur_big ? d->ur : d->ur - 1;
-                a.src = sc + (size_t)x0 * vin;
+                a.src = sc + (size_t)x0 * pix;
                 a.dst = out + (size_t)x0 * a.dst_pix;
                 d->ukr[nbt][u](&a);
                 x0 += u;

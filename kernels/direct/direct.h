@@ -33,6 +33,11 @@
  *   into a per-thread row buffer [nb][ow][V] (nChw16c for one row) that
  *   the driver transposes into the user's NCHW rows.
  *
+ *   in-place NCHW src (channel-vector, no left / right padding, icg a
+ *   multiple of V, stride 1 or 2): the kernel broadcasts channel i of
+ *   pixel p straight from the user's tensor, src + i * plane + p * sw,
+ *   with the blocked weights; nothing is converted.
+ *
  *   width-vector kernel (NCHW dst, small reduction: the first layers):
  *   reads the planar converted src (or the user's NCHW src directly) as
  *   vectors of V output pixels along a row and broadcasts one weight per
@@ -66,6 +71,9 @@ typedef struct {
     float *dst;           /* pixel 0, block 0 */
     const int *kx_off;    /* kw offsets (floats) of tap kx in a row */
     ptrdiff_t src_icb;    /* floats between input blocks */
+    ptrdiff_t src_c;      /* the user's NCHW src read in place: floats
+                             between the channels of a block (a plane);
+                             unused by the converted layouts */
     ptrdiff_t src_ky;     /* floats between kernel rows (dh input rows) */
     ptrdiff_t wei_icb;    /* floats between input blocks of the tile */
     ptrdiff_t dst_pix;    /* floats between pixels */
@@ -107,7 +115,9 @@ typedef struct {
 typedef void (*direct_wv_fn)(const direct_wv_args *a);
 
 /*
- * An ISA's kernels and its register budget. ukr[vin_blocked][nb][ur] and
+ * An ISA's kernels and its register budget. ukr[mode][nb][ur] (mode 0:
+ * planar converted src, 1: blocked converted src, 2 / 3: the user's NCHW
+ * src read in place at pixel stride 1 / 2, blocked weights) and
  * wv[no][nv] are NULL where not instantiated (the planner asks only for
  * tiles within the limits). transpose_rows may be NULL (portable loop).
  */
@@ -138,7 +148,7 @@ typedef struct {
 
 /* Tables defined in the ISA files (data only: reading them runs no ISA
    code). Indexed [blocked ? 1 : 0][nb][ur] and [no][nv]. */
-typedef direct_ukr_fn direct_ukr_table[2][DIRECT_MAX_NB + 1]
+typedef direct_ukr_fn direct_ukr_table[4][DIRECT_MAX_NB + 1]
                                       [DIRECT_MAX_UR + 1];
 typedef direct_wv_fn direct_wv_table[DIRECT_MAX_NO + 1][DIRECT_MAX_NV + 1];
 
@@ -215,6 +225,9 @@ typedef struct {
     ptrdiff_t row;    /* floats per converted row: sw * pwc * vin */
     size_t img;       /* floats per converted image (all groups) */
     bool direct_src;  /* the kernel reads the user's src unconverted */
+    int ps;           /* channel-vector on the user's NCHW src in place:
+                         its pixel stride (1 or 2; vin = V, blocks of V
+                         planes); 0: a converted src */
     int band_rows;    /* output rows a band (the job order; L2-sized) */
     int icb_chunk;    /* input blocks a microkernel call reduces: all, or
                          an L1-sized chunk (the pixel tiles of a row then
