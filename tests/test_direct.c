@@ -9,7 +9,8 @@
  *              phases; zero padding columns; channel tails), against a
  *              naive version, for every ISA's conversion code;
  *   rows       a row buffer [ow][V] -> NCHW rows, every ISA, every width
- *              1..40 and channel count 1..V, nothing written outside;
+ *              1..70 (several narrow rows go at once) and channel count
+ *              1..V, nothing written outside;
  *   ukr        every instantiated microkernel (channel-vector: blocked and
  *              planar, every nb x ur, from the bias and from partial sums;
  *              width-vector: every no x nv, whole and masked last
@@ -218,7 +219,7 @@ static void test_rows(const isa_entry *e, test_rng *r)
 {
     const direct_isa_limits *lim = vconv_direct_limits(e->isa);
     const int V = lim->V;
-    for (int ow = 1; ow <= 40; ow++)
+    for (int ow = 1; ow <= 70; ow++)
         for (int nvalid = 1; nvalid <= V; nvalid += (ow % 3) + 1) {
             const ptrdiff_t dst_c = ow + 5;
             float *rb = malloc(sizeof(float) * (size_t)ow * V);

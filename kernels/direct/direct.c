@@ -789,6 +789,9 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
             for (int o = 1; o <= lim->no_max[nv]; o++)
                 d->wv[o][nv] = (*wv)[o][nv];
     }
+    /* NCHW dst through the row buffer: rows narrower than 16 pixels go
+       to it several at a time (up to 64 pixels), transposed together */
+    d->flush_rows = p->ow < 16 ? vconv_max_i(1, 64 / p->ow) : 1;
     d->n_owt = vconv_div_up(p->ow, d->ur);
     if (d->kind == DIRECT_KERNEL_CV)
         d->ur = vconv_div_up(p->ow, d->n_owt); /* balanced (<= the ur asked) */
@@ -906,7 +909,9 @@ void vconv_direct_destroy(void *state) { plan_free(state); }
 
 /* Jobs of the channel-vector kernel: output rows [oy0, oy1) of tile t of
    group g, every pixel tile of each row. conv: the converted image; dst:
-   the user's dst image; rowbuf: [nb][ow][V] scratch (NCHW dst). */
+   the user's dst image; rowbuf: [nb][flush_rows * ow][V] scratch (NCHW
+   dst: flush_rows consecutive rows, transposed together, so that narrow
+   rows fill the transposes' 16 / 8 pixels). */
 static void cv_rows(const direct_plan *d, const float *conv, float *dst,
                     float *rowbuf, int g, int t, int oy0, int oy1)
 {
@@ -942,15 +947,18 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
         a.last_valid = vconv_min_i(V, p->ocg - c_last);
     } else {
         a.dst_pix = V;
-        a.dst_blk = (ptrdiff_t)p->ow * V;
+        a.dst_blk = (ptrdiff_t)d->flush_rows * p->ow * V;
         a.last_valid = V;
     }
+    int yf = oy0; /* NCHW: the first row in the row buffer */
     for (int oy = oy0; oy < oy1; oy++) {
         a.n_ky = d->ky_n[oy];
         const float *srow = src + d->src_row_off[oy];
         if (nhwc)
             out = dst + (size_t)oy * p->ow * p->oc + (size_t)g * p->ocg +
                   (size_t)t * d->nb * V;
+        else
+            out = rowbuf + (size_t)(oy - yf) * p->ow * V;
         /* the reduction in chunks of input blocks (one chunk: all), each
            over the row's n_owt tiles: the first ur_big of ur pixels, the
            rest ur - 1 */
@@ -970,15 +978,18 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
                 x0 += u;
             }
         }
-        if (!nhwc)
+        if (!nhwc && (oy + 1 - yf == d->flush_rows || oy + 1 == oy1)) {
+            const int px = (oy + 1 - yf) * p->ow;
             for (int b = 0; b < nbt; b++) {
                 const int c0 = (t * d->nb + b) * V;
-                d->lim->row_to_nchw(rowbuf + (size_t)b * p->ow * V, V, p->ow,
+                d->lim->row_to_nchw(rowbuf + (size_t)b * a.dst_blk, V, px,
                                     vconv_min_i(V, p->ocg - c0),
                                     dst + ((size_t)g * p->ocg + c0) * ohw +
-                                        (size_t)oy * p->ow,
+                                        (size_t)yf * p->ow,
                                     (ptrdiff_t)ohw);
             }
+            yf = oy + 1;
+        }
     }
 }
 
@@ -1165,7 +1176,8 @@ vconv_status vconv_direct_run(const void *state, const vconv_problem *p,
     const size_t img_round = (d->img + 15) & ~(size_t)15;
     const bool rows = d->kind == DIRECT_KERNEL_CV && p->layout == VCONV_NCHW;
     c.work_floats = (c.per_image && conv ? img_round : 0) +
-                    (rows ? (size_t)d->nb * p->ow * d->V : 0);
+                    (rows ? (size_t)d->nb * d->flush_rows * p->ow * d->V
+                          : 0);
     if (!c.per_image && conv) {
         c.shared = vconv_scratch(VCONV_SCRATCH_SHARED, sizeof(float) * d->img);
         if (!c.shared)

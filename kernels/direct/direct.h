@@ -30,8 +30,9 @@
  *   dst: the microkernel stores V output channels of one pixel as one
  *   vector, at dst + p * dst_pix + b * dst_blk: either straight into the
  *   user's NHWC dst (dst_pix = oc, dst_blk = V, masked last block), or
- *   into a per-thread row buffer [nb][ow][V] (nChw16c for one row) that
- *   the driver transposes into the user's NCHW rows.
+ *   into a per-thread row buffer [nb][rows * ow][V] (nChw16c for a few
+ *   consecutive rows) that the driver transposes into the user's NCHW
+ *   rows.
  *
  *   in-place NCHW src (channel-vector, no left / right padding, icg a
  *   multiple of V, stride 1 or 2): the kernel broadcasts channel i of
@@ -229,6 +230,8 @@ typedef struct {
                          its pixel stride (1 or 2; vin = V, blocks of V
                          planes); 0: a converted src */
     int band_rows;    /* output rows a band (the job order; L2-sized) */
+    int flush_rows;   /* NCHW dst, channel-vector: output rows the row
+                         buffer holds before they are transposed out */
     int icb_chunk;    /* input blocks a microkernel call reduces: all, or
                          an L1-sized chunk (the pixel tiles of a row then
                          reuse the chunk's weights from L1) */
@@ -278,8 +281,9 @@ VCONV_INTERNAL void vconv_direct_convert_src(const direct_plan *d,
                                              const float *src_img, float *buf,
                                              int cb0, int cb1);
 
-/* Transposes a row buffer [nb][ow][V] (channels c0 .. c0 + nvalid of one
-   output row) into NCHW: dst[c][x] at dst + c * dst_c + x. */
+/* Transposes a row buffer [ow][V] (channels c0 .. c0 + nvalid of ow
+   output pixels: one row, or consecutive narrow rows) into NCHW:
+   dst[c][x] at dst + c * dst_c + x. */
 VCONV_INTERNAL void vconv_direct_row_to_nchw(const float *rowbuf, int V,
                                              int ow, int nvalid, float *dst,
                                              ptrdiff_t dst_c);
