@@ -651,13 +651,25 @@ void vconv_direct_convert_src(const direct_plan *d, const float *src_img,
                 const float *s = src_img + ((size_t)y * iw + ix0) * p->ic +
                                  ch0;
                 const size_t st = (size_t)sw * p->ic;
-                for (int k = 0; k < n; k++) {
-                    float *ok = om + (size_t)k * vin;
-                    for (int i = 0; i < nc; i++)
-                        ok[i] = s[k * st + i];
-                    for (int i = nc; i < vin; i++)
-                        ok[i] = 0.0f;
-                }
+                /* whole blocks as fixed-size copies (inlined moves; the
+                   loop of nc floats cost ~4 cycles a 16 bytes on a Zen
+                   4, 10% of cifar_torch conv2's NHWC run) */
+                if (nc == 16 && vin == 16)
+                    for (int k = 0; k < n; k++)
+                        memcpy(om + (size_t)k * 16, s + k * st,
+                               16 * sizeof(float));
+                else if (nc == 8 && vin == 8)
+                    for (int k = 0; k < n; k++)
+                        memcpy(om + (size_t)k * 8, s + k * st,
+                               8 * sizeof(float));
+                else
+                    for (int k = 0; k < n; k++) {
+                        float *ok = om + (size_t)k * vin;
+                        for (int i = 0; i < nc; i++)
+                            ok[i] = s[k * st + i];
+                        for (int i = nc; i < vin; i++)
+                            ok[i] = 0.0f;
+                    }
             } else {
                 for (int i = 0; i < nc; i++)
                     scatter_strided(om + i,
