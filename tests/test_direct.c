@@ -23,8 +23,9 @@
  *              groups, forced tile shapes, the reduction split into
  *              chunks, both layouts;
  *   in place   the channel-vector tiles on the user's NCHW src read in
- *              place, every tile forced, chunks, groups, tails, 1x1 and
- *              dilated kernels;
+ *              place, blocked (strides 1, 2) and planar (strides 2, 4),
+ *              every tile forced, chunks, groups, tails, 1x1 and dilated
+ *              kernels;
  *   knob       VCONV_DIRECT_PLAN values an ISA cannot run are refused.
  *
  * ISAs the CPU lacks, or above VCONV_MAX_ISA, are skipped (and say so).
@@ -618,6 +619,40 @@ static void test_in_place(const isa_entry *e, test_rng *r)
         o.pad_bottom = 2;
         check_plan(e, &o, "cn,1,3", 2700 + sw, &ran);
     }
+    /* the planar tiles in place at stride 2 and 4 (the first layers):
+       every tile, 1 and 3 input channels, a chunked reduction, top /
+       bottom padding, a row narrower than the tile */
+    for (int sw = 2; sw <= 4; sw += 2)
+        for (int ic = 1; ic <= 3; ic += 2) {
+            const int kw = sw + 1, ow = lim->ur_max[1] + 2;
+            vconv_conv_desc d = {0};
+            d.batch = 2;
+            d.in_channels = ic;
+            d.out_channels = V * lim->max_nb + 1;
+            d.kernel_h = d.kernel_w = kw;
+            d.stride_h = d.stride_w = sw;
+            d.in_h = 2 * kw + 1;
+            d.in_w = (ow - 1) * sw + kw + ic % 3;
+            d.pad_top = 1;
+            d.pad_bottom = ic - 1;
+            d.activation = ic == 1 ? VCONV_ACT_RELU : VCONV_ACT_NONE;
+            check_plan(e, &d, NULL, 3000 + sw + ic, &ran);
+            for (int nb = 1; nb <= lim->max_nb; nb++)
+                for (int ur = 1; ur <= lim->ur_max[nb]; ur++) {
+                    char plan[64];
+                    snprintf(plan, sizeof plan, "cp,%d,%d", nb, ur);
+                    check_plan(e, &d, plan, 3100 + sw * 100 + ic * 40 +
+                                                nb * 30 + ur,
+                               &ran);
+                }
+            char plan[64];
+            snprintf(plan, sizeof plan, "cp,%d,%d,1", lim->max_nb,
+                     lim->ur_max[lim->max_nb]);
+            check_plan(e, &d, plan, 3600 + sw + ic, &ran);
+            vconv_conv_desc n = d;
+            n.in_w = kw + 2 * sw; /* 3 pixels a row */
+            check_plan(e, &n, "cp,1,5", 3700 + sw + ic, &ran);
+        }
     printf("  %s: %d in-place NCHW convolutions checked\n", e->impl, ran);
 }
 
@@ -634,7 +669,8 @@ static void test_knob(const isa_entry *e)
              lim->ur_max[1] + 1);
     snprintf(bad_vin, sizeof bad_vin, "cv,%d,1,1", lim->V + 1);
     const char *bad[] = {bad_ur, bad_vin, "wv,1,1" /* NHWC */,
-                         "cn,1,1" /* NHWC, 3 channels */, "xx,1,1",
+                         "cn,1,1" /* NHWC, 3 channels */,
+                         "cp,1,1" /* NHWC, stride 1 */, "xx,1,1",
                          "cv,1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         vconv_conv *c = (vconv_conv *)1;

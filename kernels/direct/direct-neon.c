@@ -125,12 +125,25 @@ static inline dvec dv_max(dvec a, dvec b)
     DIRECT_REP_14(M, 2, 1) DIRECT_REP_6(M, 2, 2) DIRECT_REP_4(M, 2, 3) \
     DIRECT_REP_3(M, 2, 4) DIRECT_REP_2(M, 2, 5) DIRECT_REP_2(M, 2, 6)
 
+/* planar tiles on the user's NCHW src read in place at stride PS = 2
+   or 4 (one channel a block, pixels PS floats apart) */
+#define DEF_UKRP(PS, NB, UR)                                                  \
+    static void ukrp_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
+        DIRECT_UKR_BODY_S(1, NB, UR, PS, 1)
+#define ENT_UKRP(PS, NB, UR) [3 + PS / 2][NB][UR] = ukrp_##PS##_##NB##_##UR,
+#define UKRP_LIST(M) \
+    DIRECT_REP_14(M, 2, 1) DIRECT_REP_6(M, 2, 2) DIRECT_REP_4(M, 2, 3) \
+    DIRECT_REP_3(M, 2, 4) DIRECT_REP_2(M, 2, 5) DIRECT_REP_2(M, 2, 6) \
+    DIRECT_REP_14(M, 4, 1) DIRECT_REP_6(M, 4, 2) DIRECT_REP_4(M, 4, 3) \
+    DIRECT_REP_3(M, 4, 4) DIRECT_REP_2(M, 4, 5) DIRECT_REP_2(M, 4, 6)
+
 UKR_LIST(DEF_UKR)
 UKRN_LIST(DEF_UKRN)
+UKRP_LIST(DEF_UKRP)
 WV_LIST(DEF_WV)
 
 const direct_ukr_table vconv_direct_ukr_neon = {
-    UKR_LIST(ENT_UKR) UKRN_LIST(ENT_UKRN)};
+    UKR_LIST(ENT_UKR) UKRN_LIST(ENT_UKRN) UKRP_LIST(ENT_UKRP)};
 const direct_wv_table vconv_direct_wv_neon = {WV_LIST(ENT_WV)};
 
 /* Row buffer [ow][8] (one block of one output row, nChw8c) -> NCHW rows

@@ -92,10 +92,21 @@ static inline dvec dv_max(dvec a, dvec b)
     DIRECT_REP_6(M, 1, 1) DIRECT_REP_2(M, 1, 2) DIRECT_REP_6(M, 2, 1) \
     DIRECT_REP_2(M, 2, 2)
 
+/* planar tiles on the user's NCHW src read in place at stride PS = 2
+   or 4 (one channel a block, pixels PS floats apart) */
+#define DEF_UKRP(PS, NB, UR)                                                  \
+    static void ukrp_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
+        DIRECT_UKR_BODY_S(1, NB, UR, PS, 1)
+#define ENT_UKRP(PS, NB, UR) [3 + PS / 2][NB][UR] = ukrp_##PS##_##NB##_##UR,
+#define UKRP_LIST(M) \
+    DIRECT_REP_6(M, 2, 1) DIRECT_REP_2(M, 2, 2) DIRECT_REP_6(M, 4, 1) \
+    DIRECT_REP_2(M, 4, 2)
+
 UKR_LIST(DEF_UKR)
 UKRN_LIST(DEF_UKRN)
+UKRP_LIST(DEF_UKRP)
 WV_LIST(DEF_WV)
 
 const direct_ukr_table vconv_direct_ukr_scalar = {
-    UKR_LIST(ENT_UKR) UKRN_LIST(ENT_UKRN)};
+    UKR_LIST(ENT_UKR) UKRN_LIST(ENT_UKRN) UKRP_LIST(ENT_UKRP)};
 const direct_wv_table vconv_direct_wv_scalar = {WV_LIST(ENT_WV)};

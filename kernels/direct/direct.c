@@ -295,6 +295,20 @@ static int in_place_stride(const direct_isa_limits *lim,
     return p->sw;
 }
 
+/* The pixel stride (2 or 4) at which the planar channel-vector tiles can
+   read the user's NCHW src in place (no left padding, no tap past the
+   right edge: no zero columns to read), or 0. Stride 1 keeps the planar
+   copy (a memcpy a row). */
+static int planar_in_place_stride(const vconv_problem *p)
+{
+    if (p->layout != VCONV_NCHW || (p->sw != 2 && p->sw != 4) || p->pl != 0)
+        return 0;
+    if ((long long)(p->ow - 1) * p->sw + (long long)(p->kw - 1) * p->dw >=
+        p->iw)
+        return 0;
+    return p->sw;
+}
+
 /* The size of the tiles when n is split into tiles of at most tmax,
    balanced: ceil(n / ceil(n / tmax)) (the last one smaller). */
 static int balanced_tile(int n, int tmax)
@@ -321,11 +335,14 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
 
     /* channel-vector tiles: planar or blocked converted src, or the
        user's NCHW src in place (blocked weights, nothing converted) */
-    const int ps = in_place_stride(table, p);
-    for (int mode = 0; mode <= 2; mode++) {
-        if (mode == 2 && !ps)
-            break;
-        const int blocked = mode >= 1;
+    const int ps = in_place_stride(table, p),
+              pps = planar_in_place_stride(p);
+    for (int mode = 0; mode <= 3; mode++) {
+        /* 0 planar, 1 blocked (converted); 2 blocked, 3 planar (in
+           place) */
+        if ((mode == 2 && !ps) || (mode == 3 && !pps))
+            continue;
+        const int blocked = mode == 1 || mode == 2;
         const int vin = blocked ? V : 1;
         const double chans = blocked ? (double)vconv_round_up(p->icg, V)
                                      : (double)p->icg;
@@ -365,11 +382,13 @@ static tile_choice plan_tiles(const direct_isa_limits *table,
                           ? DIRECT_TRANSPOSE_PORTABLE
                           : DIRECT_TRANSPOSE) *
                      (double)p->ocg * p->oh * p->ow;
-            c = (c + (mode == 2 ? 0.0 : convert)) * imgs;
+            c = (c + (mode >= 2 ? 0.0 : convert)) * imgs;
             if (c < best.cycles)
                 best = (tile_choice){.kind = DIRECT_KERNEL_CV, .vin = vin,
                                      .nb = nb, .ur = ur, .chunk = chunk,
-                                     .ps = mode == 2 ? ps : 0,
+                                     .ps = mode == 2   ? ps
+                                           : mode == 3 ? pps
+                                                       : 0,
                                      .cycles = c};
         }
     }
@@ -720,11 +739,14 @@ static vconv_status forced_tiles(const direct_isa_limits *lim,
                             .ur = c, .chunk = d > 0 ? d : INT32_MAX};
         return VCONV_OK;
     }
-    const int ps = in_place_stride(lim, p);
-    if ((n == 3 || (n == 4 && c >= 1)) && !strcmp(k, "cn") && ps &&
-        a >= 1 && a <= lim->max_nb && b >= 1 && b <= lim->ur_max[a]) {
-        *tc = (tile_choice){.kind = DIRECT_KERNEL_CV, .vin = lim->V,
-                            .nb = a, .ur = b, .ps = ps,
+    const int ps = in_place_stride(lim, p), pps = planar_in_place_stride(p);
+    if ((n == 3 || (n == 4 && c >= 1)) &&
+        ((!strcmp(k, "cn") && ps) || (!strcmp(k, "cp") && pps)) && a >= 1 &&
+        a <= lim->max_nb && b >= 1 && b <= lim->ur_max[a]) {
+        const bool planar = k[1] == 'p';
+        *tc = (tile_choice){.kind = DIRECT_KERNEL_CV,
+                            .vin = planar ? 1 : lim->V, .nb = a, .ur = b,
+                            .ps = planar ? pps : ps,
                             .chunk = c > 0 ? c : INT32_MAX};
         return VCONV_OK;
     }
@@ -738,8 +760,9 @@ static vconv_status forced_tiles(const direct_isa_limits *lim,
                        "VCONV_DIRECT_PLAN='%s' is not a tile direct.%s can "
                        "run here (cv,VIN,NB,UR[,CHUNK] with VIN %d or 1, NB "
                        "<= %d, UR within the ISA's limit; cn,NB,UR[,CHUNK] "
-                       "where the NCHW src can be read in place; or "
-                       "wv,NO,NV for NCHW)",
+                       "(blocked) or cp,NB,UR[,CHUNK] (planar) where the "
+                       "NCHW src can be read in place; or wv,NO,NV for "
+                       "NCHW)",
                        e, vconv_isa_name(lim->isa), lim->V, lim->max_nb);
 }
 
@@ -789,7 +812,10 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
         d->n_oct = vconv_div_up(d->nbk, d->nb);
         for (int nb = 1; nb <= lim->max_nb; nb++)
             for (int u = 1; u <= lim->ur_max[nb]; u++)
-                d->ukr[nb][u] = (*ukr)[d->ps ? 1 + d->ps : d->vin == V][nb][u];
+                d->ukr[nb][u] =
+                    (*ukr)[!d->ps         ? d->vin == V
+                           : d->vin == V ? 1 + d->ps
+                                         : 3 + d->ps / 2][nb][u];
     } else {
         /* balanced channel tiles: no_big of no, the rest of no - 1 */
         d->n_ot = vconv_div_up(p->ocg, tc.no);
@@ -932,9 +958,9 @@ static void cv_rows(const direct_plan *d, const float *conv, float *dst,
     const int nbt = vconv_min_i(d->nb, d->nbk - t * d->nb);
     const ptrdiff_t plane = (ptrdiff_t)p->ih * d->row;
     /* floats between input blocks, and from one tile pixel to the next:
-       converted, a block is one plane of vin-float pixels; in place, V
-       of the user's planes, pixels sw columns apart */
-    const ptrdiff_t blk = d->ps ? plane * V : plane;
+       converted, a block is one plane of vin-float pixels; in place, vin
+       (V or 1) of the user's planes, pixels sw columns apart */
+    const ptrdiff_t blk = d->ps ? plane * vin : plane;
     const int pix = d->ps ? d->ps : vin;
     const ptrdiff_t wky = (ptrdiff_t)p->kw * vin * nbt * V;
     const size_t ohw = (size_t)p->oh * p->ow;

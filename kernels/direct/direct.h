@@ -34,10 +34,11 @@
  *   consecutive rows) that the driver transposes into the user's NCHW
  *   rows.
  *
- *   in-place NCHW src (channel-vector, no left / right padding, icg a
- *   multiple of V, stride 1 or 2): the kernel broadcasts channel i of
- *   pixel p straight from the user's tensor, src + i * plane + p * sw,
- *   with the blocked weights; nothing is converted.
+ *   in-place NCHW src (channel-vector, no left / right padding): the
+ *   kernel broadcasts channel i of pixel p straight from the user's
+ *   tensor, src + i * plane + p * sw, nothing converted: with the blocked
+ *   weights (icg a multiple of V, stride 1 or 2) or the planar ones (one
+ *   channel a block, stride 2 or 4).
  *
  *   width-vector kernel (NCHW dst, small reduction: the first layers):
  *   reads the planar converted src (or the user's NCHW src directly) as
@@ -118,7 +119,8 @@ typedef void (*direct_wv_fn)(const direct_wv_args *a);
 /*
  * An ISA's kernels and its register budget. ukr[mode][nb][ur] (mode 0:
  * planar converted src, 1: blocked converted src, 2 / 3: the user's NCHW
- * src read in place at pixel stride 1 / 2, blocked weights) and
+ * src read in place at pixel stride 1 / 2, blocked weights; 4 / 5: the
+ * same, planar, at stride 2 / 4) and
  * wv[no][nv] are NULL where not instantiated (the planner asks only for
  * tiles within the limits). transpose_rows may be NULL (portable loop).
  */
@@ -149,7 +151,7 @@ typedef struct {
 
 /* Tables defined in the ISA files (data only: reading them runs no ISA
    code). Indexed [blocked ? 1 : 0][nb][ur] and [no][nv]. */
-typedef direct_ukr_fn direct_ukr_table[4][DIRECT_MAX_NB + 1]
+typedef direct_ukr_fn direct_ukr_table[6][DIRECT_MAX_NB + 1]
                                       [DIRECT_MAX_UR + 1];
 typedef direct_wv_fn direct_wv_table[DIRECT_MAX_NO + 1][DIRECT_MAX_NV + 1];
 
@@ -227,8 +229,9 @@ typedef struct {
     size_t img;       /* floats per converted image (all groups) */
     bool direct_src;  /* the kernel reads the user's src unconverted */
     int ps;           /* channel-vector on the user's NCHW src in place:
-                         its pixel stride (1 or 2; vin = V, blocks of V
-                         planes); 0: a converted src */
+                         its pixel stride (vin = V, blocks of V planes:
+                         1 or 2; vin = 1, planar: 2 or 4); 0: a converted
+                         src */
     int band_rows;    /* output rows a band (the job order; L2-sized) */
     int flush_rows;   /* NCHW dst, channel-vector: output rows the row
                          buffer holds before they are transposed out */
