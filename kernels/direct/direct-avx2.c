@@ -37,55 +37,24 @@ typedef __m256i dmask;
 
 #include "direct-tiles.h"
 
-#define DEF_UKR(VIN, NB, UR)                                                  \
-    static void ukr_##VIN##_##NB##_##UR(const direct_ukr_args *a)             \
-        DIRECT_UKR_BODY(VIN, NB, UR)
-#define ENT_UKR(VIN, NB, UR) [VIN == DV][NB][UR] = ukr_##VIN##_##NB##_##UR,
 #define DEF_WV(NV, unused, NO)                                                \
     static void wv_##NO##_##NV(const direct_wv_args *a) DIRECT_WV_BODY(NO, NV)
 #define ENT_WV(NV, unused, NO) [NO][NV] = wv_##NO##_##NV,
 
-#define UKR_LIST(M)                                                           \
-    DIRECT_REP_14(M, 8, 1) DIRECT_REP_6(M, 8, 2) DIRECT_REP_4(M, 8, 3)       \
-    DIRECT_REP_3(M, 8, 4) DIRECT_REP_14(M, 1, 1) DIRECT_REP_6(M, 1, 2)       \
-    DIRECT_REP_4(M, 1, 3) DIRECT_REP_3(M, 1, 4) DIRECT_REP_2(M, 8, 5)        \
-    DIRECT_REP_2(M, 8, 6) DIRECT_REP_2(M, 1, 5) DIRECT_REP_2(M, 1, 6)
+/* The channel-vector tile shapes: M(X, nb, ur) for every ur up to
+   the register file's limit of each nb (direct-tiles.h instantiates
+   them for every source addressing) */
+#define DIRECT_TILES(M, X) \
+    DIRECT_REP_14(M, X, 1) DIRECT_REP_6(M, X, 2) DIRECT_REP_4(M, X, 3) \
+    DIRECT_REP_3(M, X, 4) DIRECT_REP_2(M, X, 5) DIRECT_REP_2(M, X, 6)
 #define WV_LIST(M)                                                            \
     DIRECT_REP_13(M, 1, 0) DIRECT_REP_6(M, 2, 0) DIRECT_REP_3(M, 3, 0)       \
     DIRECT_REP_2(M, 4, 0)
 
-/* channel-vector tiles on the user's NCHW src read in place (pixel
-   stride PS = 1 or 2, the V channels of a block src_c apart): the
-   blocked tiles' weights and registers */
-#define DEF_UKRN(PS, NB, UR)                                                  \
-    static void ukrn_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
-        DIRECT_UKR_BODY_S(DV, NB, UR, PS, a->src_c)
-#define ENT_UKRN(PS, NB, UR) [1 + PS][NB][UR] = ukrn_##PS##_##NB##_##UR,
-#define UKRN_LIST(M) \
-    DIRECT_REP_14(M, 1, 1) DIRECT_REP_6(M, 1, 2) DIRECT_REP_4(M, 1, 3) \
-    DIRECT_REP_3(M, 1, 4) DIRECT_REP_2(M, 1, 5) DIRECT_REP_2(M, 1, 6) \
-    DIRECT_REP_14(M, 2, 1) DIRECT_REP_6(M, 2, 2) DIRECT_REP_4(M, 2, 3) \
-    DIRECT_REP_3(M, 2, 4) DIRECT_REP_2(M, 2, 5) DIRECT_REP_2(M, 2, 6)
-
-/* planar tiles on the user's NCHW src read in place at stride PS = 2
-   or 4 (one channel a block, pixels PS floats apart) */
-#define DEF_UKRP(PS, NB, UR)                                                  \
-    static void ukrp_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
-        DIRECT_UKR_BODY_S(1, NB, UR, PS, 1)
-#define ENT_UKRP(PS, NB, UR) [3 + PS / 2][NB][UR] = ukrp_##PS##_##NB##_##UR,
-#define UKRP_LIST(M) \
-    DIRECT_REP_14(M, 2, 1) DIRECT_REP_6(M, 2, 2) DIRECT_REP_4(M, 2, 3) \
-    DIRECT_REP_3(M, 2, 4) DIRECT_REP_2(M, 2, 5) DIRECT_REP_2(M, 2, 6) \
-    DIRECT_REP_14(M, 4, 1) DIRECT_REP_6(M, 4, 2) DIRECT_REP_4(M, 4, 3) \
-    DIRECT_REP_3(M, 4, 4) DIRECT_REP_2(M, 4, 5) DIRECT_REP_2(M, 4, 6)
-
-UKR_LIST(DEF_UKR)
-UKRN_LIST(DEF_UKRN)
-UKRP_LIST(DEF_UKRP)
+DIRECT_DEFINE_UKRS
 WV_LIST(DEF_WV)
 
-const direct_ukr_table vconv_direct_ukr_avx2 = {
-    UKR_LIST(ENT_UKR) UKRN_LIST(ENT_UKRN) UKRP_LIST(ENT_UKRP)};
+const direct_ukr_table vconv_direct_ukr_avx2 = {DIRECT_UKR_ENTRIES};
 const direct_wv_table vconv_direct_wv_avx2 = {WV_LIST(ENT_WV)};
 
 /* r[0..7] (rows) -> their transpose, in place (unpack, unpack_pd,

@@ -247,6 +247,41 @@
         }                                                                     \
     }
 
+/*
+ * The channel-vector kernels of an ISA file, from its DIRECT_TILES(M, X)
+ * list of shapes, for every source addressing (ukr table modes):
+ *   ukr_VIN_NB_UR   converted src, VIN = DV (blocked, mode 1) or 1
+ *                   (planar, mode 0);
+ *   ukrn_PS_NB_UR   the user's NCHW src in place, blocks of DV planes
+ *                   (src_c apart), pixel stride PS = 1 or 2 (modes 2, 3);
+ *   ukrp_PS_NB_UR   the same, planar (one channel a block), PS = 2 or 4
+ *                   (modes 4, 5).
+ * DIRECT_DEFINE_UKRS defines them; DIRECT_UKR_ENTRIES is the table's
+ * initializer.
+ */
+#define DIRECT_DEF_UKR(VIN, NB, UR)                                           \
+    static void ukr_##VIN##_##NB##_##UR(const direct_ukr_args *a)             \
+        DIRECT_UKR_BODY(VIN, NB, UR)
+#define DIRECT_ENT_UKR(VIN, NB, UR)                                           \
+    [VIN == DV][NB][UR] = ukr_##VIN##_##NB##_##UR,
+#define DIRECT_DEF_UKRN(PS, NB, UR)                                           \
+    static void ukrn_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
+        DIRECT_UKR_BODY_S(DV, NB, UR, PS, a->src_c)
+#define DIRECT_ENT_UKRN(PS, NB, UR)                                           \
+    [1 + PS][NB][UR] = ukrn_##PS##_##NB##_##UR,
+#define DIRECT_DEF_UKRP(PS, NB, UR)                                           \
+    static void ukrp_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
+        DIRECT_UKR_BODY_S(1, NB, UR, PS, 1)
+#define DIRECT_ENT_UKRP(PS, NB, UR)                                           \
+    [3 + PS / 2][NB][UR] = ukrp_##PS##_##NB##_##UR,
+#define DIRECT_UKR_ALL(D, N, P)                                               \
+    DIRECT_TILES(D, DV) DIRECT_TILES(D, 1) DIRECT_TILES(N, 1)                 \
+    DIRECT_TILES(N, 2) DIRECT_TILES(P, 2) DIRECT_TILES(P, 4)
+#define DIRECT_DEFINE_UKRS                                                    \
+    DIRECT_UKR_ALL(DIRECT_DEF_UKR, DIRECT_DEF_UKRN, DIRECT_DEF_UKRP)
+#define DIRECT_UKR_ENTRIES                                                    \
+    DIRECT_UKR_ALL(DIRECT_ENT_UKR, DIRECT_ENT_UKRN, DIRECT_ENT_UKRP)
+
 /* Instantiation lists: DIRECT_REP_n(M, a, b) expands M(a, b, 1) ...
    M(a, b, n). */
 #define DIRECT_REP_1(M, a, b) M(a, b, 1)
