@@ -263,17 +263,17 @@
     static void ukr_##VIN##_##NB##_##UR(const direct_ukr_args *a)             \
         DIRECT_UKR_BODY(VIN, NB, UR)
 #define DIRECT_ENT_UKR(VIN, NB, UR)                                           \
-    [VIN == DV][NB][UR] = ukr_##VIN##_##NB##_##UR,
+    [DIRECT_UKR_MODE(VIN == DV, 0)][NB][UR] = ukr_##VIN##_##NB##_##UR,
 #define DIRECT_DEF_UKRN(PS, NB, UR)                                           \
     static void ukrn_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
         DIRECT_UKR_BODY_S(DV, NB, UR, PS, a->src_c)
 #define DIRECT_ENT_UKRN(PS, NB, UR)                                           \
-    [1 + PS][NB][UR] = ukrn_##PS##_##NB##_##UR,
+    [DIRECT_UKR_MODE(1, PS)][NB][UR] = ukrn_##PS##_##NB##_##UR,
 #define DIRECT_DEF_UKRP(PS, NB, UR)                                           \
     static void ukrp_##PS##_##NB##_##UR(const direct_ukr_args *a)             \
         DIRECT_UKR_BODY_S(1, NB, UR, PS, 1)
 #define DIRECT_ENT_UKRP(PS, NB, UR)                                           \
-    [3 + PS / 2][NB][UR] = ukrp_##PS##_##NB##_##UR,
+    [DIRECT_UKR_MODE(0, PS)][NB][UR] = ukrp_##PS##_##NB##_##UR,
 #define DIRECT_UKR_ALL(D, N, P)                                               \
     DIRECT_TILES(D, DV) DIRECT_TILES(D, 1) DIRECT_TILES(N, 1)                 \
     DIRECT_TILES(N, 2) DIRECT_TILES(P, 2) DIRECT_TILES(P, 4)

@@ -259,6 +259,15 @@ static int l1_chunk(const vconv_problem *p, int V, int vin, int nbt)
     return c < 1 ? 1 : c > (size_t)INT32_MAX ? INT32_MAX : (int)c;
 }
 
+/* Whether an NCHW src can be read in place at its stride: no left
+   padding and no tap past the right edge (no zero columns to read). */
+static bool nchw_edges_in_place(const vconv_problem *p)
+{
+    return p->layout == VCONV_NCHW && p->pl == 0 &&
+           (long long)(p->ow - 1) * p->sw + (long long)(p->kw - 1) * p->dw <
+               p->iw;
+}
+
 /*
  * The pixel stride (1 or 2) at which the channel-vector tiles can read the
  * user's NCHW src in place, or 0. Needs: no left padding and no tap past
@@ -273,11 +282,8 @@ static int in_place_stride(const direct_isa_limits *lim,
                            const vconv_problem *p)
 {
     const int V = lim->V;
-    if (p->layout != VCONV_NCHW || (p->sw != 1 && p->sw != 2) ||
-        p->pl != 0 || p->icg % V != 0)
-        return 0;
-    if ((long long)(p->ow - 1) * p->sw + (long long)(p->kw - 1) * p->dw >=
-        p->iw)
+    if (!nchw_edges_in_place(p) || (p->sw != 1 && p->sw != 2) ||
+        p->icg % V != 0)
         return 0;
     const long long plane = 4LL * p->ih * p->iw;
     if (plane * p->ic > (long long)(vconv_topology_get()->l2 / 2))
@@ -301,12 +307,7 @@ static int in_place_stride(const direct_isa_limits *lim,
    copy (a memcpy a row). */
 static int planar_in_place_stride(const vconv_problem *p)
 {
-    if (p->layout != VCONV_NCHW || (p->sw != 2 && p->sw != 4) || p->pl != 0)
-        return 0;
-    if ((long long)(p->ow - 1) * p->sw + (long long)(p->kw - 1) * p->dw >=
-        p->iw)
-        return 0;
-    return p->sw;
+    return nchw_edges_in_place(p) && (p->sw == 2 || p->sw == 4) ? p->sw : 0;
 }
 
 /* The size of the tiles when n is split into tiles of at most tmax,
@@ -813,9 +814,7 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
         for (int nb = 1; nb <= lim->max_nb; nb++)
             for (int u = 1; u <= lim->ur_max[nb]; u++)
                 d->ukr[nb][u] =
-                    (*ukr)[!d->ps         ? d->vin == V
-                           : d->vin == V ? 1 + d->ps
-                                         : 3 + d->ps / 2][nb][u];
+                    (*ukr)[DIRECT_UKR_MODE(d->vin == V, d->ps)][nb][u];
     } else {
         /* balanced channel tiles: no_big of no, the rest of no - 1 */
         d->n_ot = vconv_div_up(p->ocg, tc.no);
@@ -842,10 +841,8 @@ vconv_status vconv_direct_create(const direct_isa_limits *lim,
     /* converted src geometry: enough columns per phase for the last
        pixel's last tap */
     d->pwc = p->ow + ((p->kw - 1) * p->dw) / p->sw;
-    d->direct_src = d->ps > 0 ||
-                    (d->kind == DIRECT_KERNEL_WV &&
-                     p->layout == VCONV_NCHW && p->sw == 1 && p->pl == 0 &&
-                     p->ow - 1 + (p->kw - 1) * p->dw < p->iw);
+    d->direct_src = d->ps > 0 || (d->kind == DIRECT_KERNEL_WV &&
+                                  p->sw == 1 && nchw_edges_in_place(p));
     if (d->direct_src) {
         d->row = p->iw;
         d->img = 0;

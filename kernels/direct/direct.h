@@ -151,6 +151,13 @@ typedef struct {
 
 /* Tables defined in the ISA files (data only: reading them runs no ISA
    code). Indexed [blocked ? 1 : 0][nb][ur] and [no][nv]. */
+/* The ukr table's mode of a source addressing: blocked (vin = V) or
+   planar, converted (ps 0) or the user's NCHW src in place at pixel
+   stride ps (blocked 1, 2; planar 2, 4). A constant expression: the ISA
+   files' table initializers use it too. */
+#define DIRECT_UKR_MODE(BLOCKED, PS)                                          \
+    (!(PS) ? ((BLOCKED) ? 1 : 0) : (BLOCKED) ? 1 + (PS) : 3 + (PS) / 2)
+
 typedef direct_ukr_fn direct_ukr_table[6][DIRECT_MAX_NB + 1]
                                       [DIRECT_MAX_UR + 1];
 typedef direct_wv_fn direct_wv_table[DIRECT_MAX_NO + 1][DIRECT_MAX_NV + 1];
