@@ -456,7 +456,12 @@ static vconv_status run(const void *state, const vconv_problem *p,
  * count, so a half-empty zmm costs about what a full ymm does (measured:
  * on an 11x11 stride-4 6x6-output layer im2col.avx512 was ~10% faster
  * than im2col.avx2, as on the big ones). Each tile pays a fixed cost (C
- * update, call) worth ~24 k steps. Packing the
+ * update, call, and the im2col packing's per-panel overhead) worth ~24 k
+ * steps; ~4 on the plain 1x1 problems (no im2col: the image is the B
+ * operand) with the x86 vector kernels, fitted to MobileNet-v1's 1x1
+ * NCHW layers, K = 32..256 (Zen 4: at K = 32 the 14x32 kernel ran at
+ * 0.89 of its 1024^3 rate, faster than direct on all of them, while 3x3
+ * first layers at K = 27 keep losing to direct by 1.2-1.4x). Packing the
  * im2col operand (timed with perf on the AlexNet and cifar_vgg layers)
  * costs ~0.15 ns an element with the vector stride-1 NCHW packer and the
  * NHWC gather, ~0.6 ns with the portable one (stride > 1, scalar); a GEMM
@@ -487,7 +492,7 @@ static double estimate_isa(vconv_isa isa, const vconv_problem *p)
     const int M = nchw ? p->ocg : ohw, N = nchw ? ohw : p->ocg;
     eff *= (double)M / vconv_round_up(M, gm);
     eff *= (double)N / vconv_round_up(N, gn);
-    eff *= (double)K / (K + 24.0);
+    eff *= (double)K / (K + (is_plain(p) && (x512 || x2) ? 4.0 : 24.0));
     const double items = (double)p->mb * p->g;
     const double flops = 2.0 * items * M * N * K;
     /* parallel efficiency: near 1 with plenty of work a thread */
