@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 /*
  * test_depthwise.c - the depthwise family (kernels/depthwise): every
  * direct_dw.* entry this CPU (or qemu) runs, forced, against kernels/ref
@@ -11,6 +12,12 @@
  *   multiplier        out / groups = 2, 3 (input channels replicated)
  *   batch_relu_bias   batch 1 and 3, ReLU on / off, bias or none
  *   mobilenet         MobileNet-v1's depthwise layers (layouts alternate)
+ *   planar            the planar kernel (NCHW 3x3 stride 1, avx512) and
+ *                     the blocked one forced by VCONV_DW_PLAN on the same
+ *                     problems: widths 1-40 (masks, vector pairs), heights
+ *                     1-13 (the 8 / 4-row bands and their tails), paddings
+ *                     0-3 and asymmetric, channels, batch, no ReLU / bias;
+ *                     the knob refusing what the kernel cannot run
  * both layouts everywhere else; and the dispatch: supports() only depthwise,
  * auto picks direct_dw.* on the MobileNet depthwise layers.
  */
@@ -168,6 +175,101 @@ static void mobilenet_layers(void)
         check_dw_on(mobilenet_desc(i), true, 800 + (uint64_t)i, i % 2);
 }
 
+/* NCHW problems of the planar kernel (3x3, stride and dilation 1, one
+   output channel a group), each run with VCONV_DW_PLAN=planar on the
+   entries that have it (avx512) and =blocked on every entry. */
+static void check_forced(vconv_conv_desc d, bool bias, uint64_t seed)
+{
+    static const char *const plans[] = {"planar", "blocked"};
+    for (int k = 0; k < 2; k++) {
+        setenv("VCONV_DW_PLAN", plans[k], 1);
+        d.layout = VCONV_NCHW;
+        ref_case c;
+        char ds[256];
+        desc_str(&d, bias, ds, sizeof ds);
+        if (ref_case_init(&c, &d, seed, bias) != 0) {
+            CHECK(0, "cannot build the reference case %s", ds);
+            continue;
+        }
+        for (int i = 0; i < n_dw; i++) {
+            if (k == 0 && strcmp(dw_impls[i], "direct_dw.avx512"))
+                continue;
+            impl_check r = check_impl(&c, dw_impls[i]);
+            CHECK(r.ok, "VCONV_DW_PLAN=%s: %s", plans[k], r.msg);
+            CHECK(r.ran, "%s refused %s with VCONV_DW_PLAN=%s", dw_impls[i],
+                  ds, plans[k]);
+            n_ran += r.ran;
+        }
+        ref_case_free(&c);
+    }
+    unsetenv("VCONV_DW_PLAN");
+}
+
+static void planar(void)
+{
+    for (int w = 1; w <= 40; w++)
+        check_forced(dw_desc(3, 1, 5, w, 3, 1, 1, 1), true,
+                     900 + (uint64_t)w);
+    for (int h = 1; h <= 13; h++)
+        check_forced(dw_desc(2, 1, h, 33, 3, 1, 1, 1), true,
+                     950 + (uint64_t)h);
+    for (int pad = 0; pad <= 3; pad++)
+        for (int w = 15; w <= 18; w++)
+            check_forced(dw_desc(5, 1, 9, w, 3, 1, 1, pad), pad != 2,
+                         1000 + (uint64_t)(pad * 20 + w));
+    vconv_conv_desc d = dw_desc(19, 1, 10, 21, 3, 1, 1, 1);
+    d.pad_top = 0;
+    d.pad_bottom = 3;
+    d.pad_left = 2;
+    d.pad_right = 0;
+    check_forced(d, true, 1101);
+    d = dw_desc(33, 1, 7, 7, 3, 1, 1, 1);
+    d.batch = 3;
+    d.activation = VCONV_ACT_NONE;
+    check_forced(d, false, 1102);
+    check_forced(dw_desc(64, 1, 14, 14, 3, 1, 1, 1), true, 1103);
+    /* the knob: planar where it cannot run is an error naming it; an
+       unknown value too; nothing is created */
+    static const struct {
+        const char *plan;
+        int k, s, dil, mult;
+    } bad[] = {{"planar", 3, 2, 1, 1}, {"planar", 5, 1, 1, 1},
+               {"planar", 3, 1, 2, 1}, {"planar", 3, 1, 1, 2},
+               {"tiled", 3, 1, 1, 1}};
+    float w[8 * 25] = {0};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        for (int j = 0; j < n_dw; j++) {
+            if (strcmp(bad[i].plan, "tiled") &&
+                strcmp(dw_impls[j], "direct_dw.avx512"))
+                continue;
+            vconv_conv_desc e = dw_desc(4, bad[i].mult, 9, 9, bad[i].k,
+                                        bad[i].s, bad[i].dil, 1);
+            setenv("VCONV_DW_PLAN", bad[i].plan, 1);
+            vconv_options o = {.impl = dw_impls[j], .threads = 1};
+            vconv_conv *c = NULL;
+            CHECK_STATUS(vconv_conv_create(&e, w, NULL, &o, &c),
+                         VCONV_ERR_INVALID_ARG);
+            CHECK(c == NULL, "a plan was created");
+            CHECK(strstr(vconv_last_error(), "VCONV_DW_PLAN"),
+                  "%s: '%s' does not name the knob", dw_impls[j],
+                  vconv_last_error());
+            vconv_conv_destroy(c);
+            unsetenv("VCONV_DW_PLAN");
+        }
+    /* planar is refused on NHWC */
+    if (n_dw >= 2 && !strcmp(dw_impls[0], "direct_dw.avx512")) {
+        vconv_conv_desc e = dw_desc(4, 1, 9, 9, 3, 1, 1, 1);
+        e.layout = VCONV_NHWC;
+        setenv("VCONV_DW_PLAN", "planar", 1);
+        vconv_options o = {.impl = dw_impls[0], .threads = 1};
+        vconv_conv *c = NULL;
+        CHECK_STATUS(vconv_conv_create(&e, w, NULL, &o, &c),
+                     VCONV_ERR_INVALID_ARG);
+        vconv_conv_destroy(c);
+        unsetenv("VCONV_DW_PLAN");
+    }
+}
+
 /* supports(): depthwise only (one input channel a group); auto chooses a
    direct_dw entry on MobileNet's depthwise layers, 1 and 2 threads, both
    layouts. */
@@ -240,6 +342,7 @@ int main(int argc, char **argv)
                   {"multiplier", multiplier},
                   {"batch_relu_bias", batch_relu_bias},
                   {"mobilenet", mobilenet_layers},
+                  {"planar", planar},
                   {"dispatch", dispatch}};
     for (size_t i = 0; i < sizeof sweeps / sizeof sweeps[0]; i++) {
         const int f0 = check_failures;

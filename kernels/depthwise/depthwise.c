@@ -24,11 +24,17 @@
  * row call in one fixed order of taps (from the bias), so the result is
  * bitwise the same for any thread count.
  *
- * A planar NCHW variant (lanes = output pixels of one channel: no
- * transposition, the plane padded and split into stride phases) was
- * written and measured on MobileNet-v1's depthwise layers: slower than
- * this kernel on every one (1.4x on dw1 to 4x on the 7x7 dw13, its
- * per-row copies dominating small planes), so it is not kept.
+ * NCHW, 3x3, stride 1, multiplier 1 (MobileNet's stride-1 layers), on
+ * AVX-512: the planar kernel (depthwise.h: dw_plane_args) instead, where
+ * its model is cheaper (planar_cycles against dw_cycles): lanes are 16
+ * output pixels of one channel's row, read straight from the user's
+ * planes with masked loads (the padding is the masked-off lanes and the
+ * skipped rows), stored straight into the NCHW dst: no slab, no
+ * transposition. Jobs are (image, run of channels). Zen 4, 1 thread:
+ * dw_32_112s1 210 -> 100 us, dw_256_28s1 132 -> 62, dw_1024_7s1 37 ->
+ * 33. (An earlier planar variant that copied each plane padded and split
+ * into stride phases was slower than the blocked kernel on every layer:
+ * the copies, not the lanes, were its cost.)
  */
 #include "depthwise.h"
 #include "../direct/direct.h"
@@ -58,22 +64,25 @@ typedef struct {
                         float *dst, ptrdiff_t dst_c);
     void (*nchw_to_blocked)(const float *src, ptrdiff_t plane, int nc,
                             int iw, float *out, int pwc, int sw, int pl);
+    /* the planar kernel on the user's NCHW planes (NULL: none) */
+    dw_plane_fn planes;
 } dw_isa;
 
 static const dw_isa isa_scalar = {VCONV_ISA_SCALAR, 8, vconv_dw_row_scalar,
-                                  vconv_direct_row_to_nchw, NULL};
+                                  vconv_direct_row_to_nchw, NULL, NULL};
 #if VCONV_ARCH_X86_64
 static const dw_isa isa_avx2 = {VCONV_ISA_AVX2, 8, vconv_dw_row_avx2,
                                 vconv_direct_row_to_nchw_avx2,
-                                vconv_direct_nchw_to_blocked_avx2};
+                                vconv_direct_nchw_to_blocked_avx2, NULL};
 static const dw_isa isa_avx512 = {VCONV_ISA_AVX512, 16, vconv_dw_row_avx512,
                                   vconv_direct_row_to_nchw_avx512,
-                                  vconv_direct_nchw_to_blocked_avx512};
+                                  vconv_direct_nchw_to_blocked_avx512,
+                                  vconv_dw_planes_avx512};
 #endif
 #if VCONV_ARCH_AARCH64
 static const dw_isa isa_neon = {VCONV_ISA_NEON, 8, vconv_dw_row_neon,
                                 vconv_direct_row_to_nchw_neon,
-                                vconv_direct_nchw_to_blocked_neon};
+                                vconv_direct_nchw_to_blocked_neon, NULL};
 #endif
 
 /* ------------------------------------------------------------ geometry */
@@ -186,6 +195,11 @@ static bool dw_supports(const dw_isa *isa, const vconv_problem *p, char *why,
 #define DW_COPY 1.0
 #define DW_COPY_GATHER 6.0
 #define DW_TRANSPOSE 3.0
+/* AVX-512's 16-lane transposition, measured (perf, Zen 4, MobileNet's
+   dw_32_112s1 NCHW): the two took 43% of the run, ~6.5 cycles a vector
+   each way (AVX2's 8-lane ones stay at DW_TRANSPOSE: with 6 the model
+   sent dw_64_112s2 to direct.avx2, 1.5x slower) */
+#define DW_TRANSPOSE_16 6.0
 #define DW_STREAM_BYTES 12.0
 #define DW_TILE_UR 8.0
 
@@ -206,6 +220,7 @@ static double dw_cycles(const dw_isa *isa, const vconv_problem *p)
         kyrows += hi - lo;
     }
     const bool nhwc = p->layout == VCONV_NHWC;
+    const double transpose = V == 16 ? DW_TRANSPOSE_16 : DW_TRANSPOSE;
     const double ncb = vconv_div_up(p->oc, V);
     const double vecs = ncb * p->ow * p->oh;
     const double fmas = ncb * p->ow * kyrows * p->kw;
@@ -217,15 +232,97 @@ static double dw_cycles(const dw_isa *isa, const vconv_problem *p)
     const double slab_vecs = ncb * bands * in_rows * (double)padded_cols(p);
     const double copy = p->ocg > 1                      ? DW_COPY_GATHER
                         : nhwc                          ? DW_COPY
-                        : isa->nchw_to_blocked != NULL  ? DW_TRANSPOSE
+                        : isa->nchw_to_blocked != NULL  ? transpose
                                                         : DW_COPY_GATHER;
     double c = fmax(fmas / fma_rate, loads / load_rate) +
                DW_CALL * ncb * p->oh + copy * slab_vecs;
     if (!nhwc)
-        c += DW_TRANSPOSE * vecs;
+        c += transpose * vecs;
     const double bytes = 4.0 * ((double)p->ic * p->ih * p->iw +
                                 (double)p->oc * p->oh * p->ow);
     return fmax(c, bytes / DW_STREAM_BYTES) * p->mb;
+}
+
+/* ------------------------------------------------- the planar kernel */
+
+/* Whether the planar kernel (depthwise.h: dw_plane_args) runs p: NCHW,
+   multiplier 1, 3x3, stride and dilation 1, on an ISA that has it. */
+static bool planar_ok(const dw_isa *isa, const vconv_problem *p)
+{
+    return isa->planes && p->layout == VCONV_NCHW && p->ocg == 1 &&
+           p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 &&
+           p->dh == 1 && p->dw == 1;
+}
+
+/* Channels a job of the planar kernel: about 16 KiB of src planes (one
+   channel for planes that big), at most 64. From the shape only. */
+static int planar_chans(const vconv_problem *p)
+{
+    const long long plane = (long long)p->ih * p->iw;
+    const long long c = 4096 / (plane > 0 ? plane : 1);
+    return c < 1 ? 1 : c > 64 ? 64 : (int)c;
+}
+
+/*
+ * The planar kernel's cycles, in the terms of dw_cycles: a tile of R
+ * rows x U vectors of 16 pixels (4 x 2, or 8 x 1 for one vector a row)
+ * does 9 R U FMAs (fewer on the border rows: only the taps inside) and
+ * 3 (R + 2) U loads, nearly all unaligned across two lines (2 load slots
+ * each), + DWP_TILE cycles a tile (masks, stores, the call); src and dst
+ * stream once, as for the blocked kernel; no slab, no transposition.
+ */
+#define DWP_TILE 12.0
+
+static double planar_cycles(const dw_isa *isa, const vconv_problem *p)
+{
+    const vconv_isa_model *m = vconv_machine_isa(isa->isa);
+    const double per = (double)vconv_isa_hw_lanes(isa->isa) / 16;
+    const double fma_rate = m->fma_rate * per, load_rate = m->load_rate * per;
+    const int nvec = vconv_div_up(p->ow, 16);
+    const int R = nvec >= 2 ? 4 : 8, U = nvec >= 2 ? 2 : 1;
+    double kyrows = 0;
+    for (int oy = 0; oy < p->oh; oy++) {
+        int lo, hi;
+        tap_range(oy - p->pt, 1, 3, p->ih, &lo, &hi);
+        kyrows += hi - lo;
+    }
+    const double bands = vconv_div_up(p->oh, R);
+    const double fmas = (double)nvec * kyrows * 3;
+    const double loads = 2.0 * nvec * 3 * (p->oh + 2 * bands);
+    const double tiles = bands * vconv_div_up(nvec, U);
+    const double c =
+        (fmax(fmas / fma_rate, loads / load_rate) + DWP_TILE * tiles) *
+        p->oc;
+    const double bytes = 4.0 * ((double)p->ic * p->ih * p->iw +
+                                (double)p->oc * p->oh * p->ow);
+    return fmax(c, bytes / DW_STREAM_BYTES) * p->mb;
+}
+
+/* Whether a plan for p takes the planar kernel: where it runs and its
+   model is cheaper, or as VCONV_DW_PLAN (a debugging and benchmarking
+   knob, README) forces: "planar" or "blocked"; a value this entry cannot
+   run is an error, never ignored. */
+static vconv_status choose_planar(const dw_isa *isa, const vconv_problem *p,
+                                  bool *planar)
+{
+    const bool ok = planar_ok(isa, p);
+    *planar = ok && planar_cycles(isa, p) < dw_cycles(isa, p);
+    if (ok && vconv_verbose_level() > 1)
+        vconv_log("direct_dw.%s model: planar %.0f, blocked %.0f cycles",
+                  vconv_isa_name(isa->isa), planar_cycles(isa, p),
+                  dw_cycles(isa, p));
+    const char *e = getenv("VCONV_DW_PLAN");
+    if (!e || !*e)
+        return VCONV_OK;
+    if (!strcmp(e, "blocked") || (!strcmp(e, "planar") && ok)) {
+        *planar = e[0] == 'p';
+        return VCONV_OK;
+    }
+    return vconv_error(VCONV_ERR_INVALID_ARG,
+                       "VCONV_DW_PLAN='%s' is not a kernel direct_dw.%s can "
+                       "run here (blocked; or planar: NCHW, 3x3, stride and "
+                       "dilation 1, multiplier 1, on avx512)",
+                       e, vconv_isa_name(isa->isa));
 }
 
 /* Jobs of a run: (image, group of blocks_per_job channel blocks, band). */
@@ -244,9 +341,14 @@ static double dw_estimate(const dw_isa *isa, const vconv_problem *p,
     const int hw = vconv_isa_hw_lanes(isa->isa);
     const double clock =
         vconv_isa_nominal_gflops(isa->isa) * 1e9 / (2.0 * 2.0 * hw);
-    const double jobs = (double)dw_jobs(p, isa->V, band_rows(p, isa->V));
+    const bool planar =
+        planar_ok(isa, p) && planar_cycles(isa, p) < dw_cycles(isa, p);
+    const double jobs =
+        planar ? (double)p->mb * vconv_div_up(p->oc, planar_chans(p))
+               : (double)dw_jobs(p, isa->V, band_rows(p, isa->V));
     const double par = p->threads < jobs ? p->threads : jobs;
-    return dw_cycles(isa, p) / clock / (par > 1 ? par : 1);
+    return (planar ? planar_cycles(isa, p) : dw_cycles(isa, p)) / clock /
+           (par > 1 ? par : 1);
 }
 
 /* ---------------------------------------------------------------- plan */
@@ -262,8 +364,12 @@ typedef struct {
     int *ky_lo, *ky_n;  /* [oh]: first kernel row inside, how many */
     int *row_iy;        /* [oh]: input row of ky_lo */
     int *band_iy0, *band_iy1; /* [nbands]: the input rows a band reads */
-    float *w;           /* [ncb][kh][kw][V] */
-    float *bias;        /* [ncb][V] */
+    float *w;           /* [ncb][kh][kw][V]; planar: [oc][3][3] */
+    float *bias;        /* [ncb][V]; planar: [oc] */
+    bool planar;        /* the planar kernel on the NCHW planes */
+    int pch;            /* planar: channels a job */
+    uint16_t *masks;    /* planar: dw_plane_args.masks */
+    long jobs;
 } dw_plan;
 
 static void plan_free(dw_plan *d)
@@ -275,9 +381,48 @@ static void plan_free(dw_plan *d)
     free(d->row_iy);
     free(d->band_iy0);
     free(d->band_iy1);
+    free(d->masks);
     vconv_free(d->w);
     vconv_free(d->bias);
     free(d);
+}
+
+/* The planar plan: weights [oc][3][3] as given, the bias, the masks. */
+static vconv_status planar_create(dw_plan *d, const float *w,
+                                  const float *bias, void **state)
+{
+    const vconv_problem *p = &d->p;
+    const int nvec = vconv_div_up(p->ow, 16);
+    d->V = 16;
+    d->pch = planar_chans(p);
+    d->jobs = (long)p->mb * vconv_div_up(p->oc, d->pch);
+    d->w = vconv_alloc(sizeof(float) * (size_t)p->oc * 9);
+    d->bias = vconv_alloc(sizeof(float) * (size_t)p->oc);
+    d->masks = malloc(sizeof(uint16_t) * 4 * (size_t)nvec);
+    if (!d->w || !d->bias || !d->masks) {
+        plan_free(d);
+        return VCONV_ERR_NO_MEMORY;
+    }
+    memcpy(d->w, w, sizeof(float) * (size_t)p->oc * 9);
+    for (int o = 0; o < p->oc; o++)
+        d->bias[o] = bias ? bias[o] : 0.0f;
+    for (int v = 0; v < nvec; v++)
+        for (int k = 0; k < 4; k++) {
+            unsigned m = 0;
+            for (int l = 0; l < 16; l++) {
+                const long long x = (long long)v * 16 + l;
+                const long long ix = x + k - p->pl;
+                if (x < p->ow && (k == 3 || (ix >= 0 && ix < p->iw)))
+                    m |= 1u << l;
+            }
+            d->masks[(size_t)v * 4 + k] = (uint16_t)m;
+        }
+    if (vconv_verbose_level() > 1)
+        vconv_log("direct_dw.%s plan: planar (the NCHW planes in place), "
+                  "%d channels a job, %d vectors a row",
+                  vconv_isa_name(d->isa->isa), d->pch, nvec);
+    *state = d;
+    return VCONV_OK;
 }
 
 static vconv_status dw_create(const dw_isa *isa, const vconv_problem *p,
@@ -289,6 +434,13 @@ static vconv_status dw_create(const dw_isa *isa, const vconv_problem *p,
         return VCONV_ERR_NO_MEMORY;
     d->p = *p;
     d->isa = isa;
+    vconv_status st = choose_planar(isa, p, &d->planar);
+    if (st != VCONV_OK) {
+        free(d);
+        return st;
+    }
+    if (d->planar)
+        return planar_create(d, w, bias, state);
     const int V = d->V = isa->V;
     d->ncb = vconv_div_up(p->oc, V);
     d->pw = (int)padded_cols(p);
@@ -296,6 +448,7 @@ static vconv_status dw_create(const dw_isa *isa, const vconv_problem *p,
     d->ngrp = vconv_div_up(d->ncb, d->G);
     d->br = band_rows(p, V);
     d->nbands = vconv_div_up(p->oh, d->br);
+    d->jobs = dw_jobs(p, V, d->br);
     const int kk = p->kh * p->kw;
     const size_t oh = (size_t)p->oh, nb = (size_t)d->nbands;
     d->ky_lo = malloc(sizeof(int) * oh);
@@ -445,6 +598,33 @@ static void fill_blocked(const dw_plan *d, const float *img, int cb0, int nb,
     }
 }
 
+/* Job j of the planar kernel: channels [c0, c0 + pch) of one image. */
+static void planar_job(const dw_plan *d, const float *src, float *dst, long j)
+{
+    const vconv_problem *p = &d->p;
+    const long per = vconv_div_up(p->oc, d->pch);
+    const int n = (int)(j / per), c0 = (int)(j % per) * d->pch;
+    const size_t in_plane = (size_t)p->ih * p->iw,
+                 out_plane = (size_t)p->oh * p->ow;
+    dw_plane_args a;
+    a.src = src + ((size_t)n * p->ic + c0) * in_plane;
+    a.dst = dst + ((size_t)n * p->oc + c0) * out_plane;
+    a.wei = d->w + (size_t)c0 * 9;
+    a.bias = d->bias + c0;
+    a.masks = d->masks;
+    a.src_c = (ptrdiff_t)in_plane;
+    a.dst_c = (ptrdiff_t)out_plane;
+    a.nch = vconv_min_i(d->pch, p->oc - c0);
+    a.ih = p->ih;
+    a.iw = p->iw;
+    a.oh = p->oh;
+    a.ow = p->ow;
+    a.pt = p->pt;
+    a.pl = p->pl;
+    a.relu = p->act == VCONV_ACT_RELU;
+    d->isa->planes(&a);
+}
+
 static void do_job(const dw_plan *d, const float *src, float *dst,
                    long j, float *slab, float *rowbuf)
 {
@@ -505,9 +685,10 @@ typedef struct {
 static void run_team(run_ctx *c, int tid, int nthr)
 {
     const dw_plan *d = c->d;
-    float *work = vconv_scratch(VCONV_SCRATCH_WORK,
-                                sizeof(float) * c->work_floats);
-    if (!work) {
+    float *work = d->planar ? NULL
+                            : vconv_scratch(VCONV_SCRATCH_WORK,
+                                            sizeof(float) * c->work_floats);
+    if (!work && !d->planar) {
 #pragma omp atomic write
         c->fail = 1;
     }
@@ -519,10 +700,13 @@ static void run_team(run_ctx *c, int tid, int nthr)
     fail = c->fail;
     if (fail)
         return; /* nothing written to dst yet, by any thread */
-    const long jobs = dw_jobs(&d->p, d->V, d->br);
-    const long j0 = jobs * tid / nthr, j1 = jobs * (tid + 1) / nthr;
-    for (long j = j0; j < j1; j++)
-        do_job(d, c->src, c->dst, j, work, work + c->slab_floats);
+    const long j0 = d->jobs * tid / nthr, j1 = d->jobs * (tid + 1) / nthr;
+    for (long j = j0; j < j1; j++) {
+        if (d->planar)
+            planar_job(d, c->src, c->dst, j);
+        else
+            do_job(d, c->src, c->dst, j, work, work + c->slab_floats);
+    }
 }
 
 static vconv_status dw_run(const void *state, const vconv_problem *p,
@@ -533,7 +717,7 @@ static vconv_status dw_run(const void *state, const vconv_problem *p,
     c.slab_floats = ((size_t)d->G * d->slab_rows * d->pw * d->V + 15) &
                     ~(size_t)15;
     c.work_floats = c.slab_floats + (size_t)p->ow * d->V;
-    const long jobs = dw_jobs(p, d->V, d->br);
+    const long jobs = d->jobs;
     const int nthr = (int)(p->threads < jobs ? p->threads : jobs);
     if (nthr <= 1) {
         run_team(&c, 0, 1);

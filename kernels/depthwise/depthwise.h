@@ -31,6 +31,7 @@
 #include "../../core/internal.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* One call: one output row of one channel block, every pixel of it.
    Output pixel ox, kernel tap (ky, kx) reads the vector at
@@ -55,10 +56,36 @@ typedef struct {
 
 typedef void (*dw_row_fn)(const dw_row_args *a);
 
+/* The planar kernel (NCHW, one channel a plane, 3x3, stride and dilation
+   1, multiplier 1; AVX-512): output rows of a plane as vectors of 16
+   pixels read straight from the user's NCHW src with masked loads, no
+   slab, no transposition. A tile is R output rows x U vectors of a row;
+   each input row vector it loads feeds the (up to 3) output rows it is a
+   kernel row of. Per output the taps are summed from the bias in the
+   order ky, kx, as the row kernel does (only the taps inside the image:
+   those outside are zeros, masked to zero or skipped). */
+typedef struct {
+    const float *src;      /* plane of channel 0 of the image */
+    float *dst;            /* output plane of channel 0 */
+    const float *wei;      /* [nch][3][3] */
+    const float *bias;     /* [nch] */
+    const uint16_t *masks; /* [ceil(ow / 16)][4]: for the vector of output
+                              pixels 16 v .. 16 v + 15, the lanes whose
+                              input column for kx = 0, 1, 2 lies inside
+                              the row (and < ow), then the lanes < ow */
+    ptrdiff_t src_c, dst_c; /* floats between channel planes */
+    int nch;               /* channels of the call */
+    int ih, iw, oh, ow, pt, pl;
+    int relu;
+} dw_plane_args;
+
+typedef void (*dw_plane_fn)(const dw_plane_args *a);
+
 VCONV_INTERNAL void vconv_dw_row_scalar(const dw_row_args *a);
 #if VCONV_ARCH_X86_64
 VCONV_INTERNAL void vconv_dw_row_avx2(const dw_row_args *a);
 VCONV_INTERNAL void vconv_dw_row_avx512(const dw_row_args *a);
+VCONV_INTERNAL void vconv_dw_planes_avx512(const dw_plane_args *a);
 #endif
 #if VCONV_ARCH_AARCH64
 VCONV_INTERNAL void vconv_dw_row_neon(const dw_row_args *a);
