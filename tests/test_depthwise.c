@@ -12,11 +12,12 @@
  *   multiplier        out / groups = 2, 3 (input channels replicated)
  *   batch_relu_bias   batch 1 and 3, ReLU on / off, bias or none
  *   mobilenet         MobileNet-v1's depthwise layers (layouts alternate)
- *   planar            the planar kernel (NCHW 3x3 stride 1, avx512) and
- *                     the blocked one forced by VCONV_DW_PLAN on the same
- *                     problems: widths 1-40 (masks, vector pairs), heights
- *                     1-13 (the 8 / 4-row bands and their tails), paddings
- *                     0-3 and asymmetric, channels, batch, no ReLU / bias;
+ *   planar            the planar kernel (NCHW 3x3 stride 1 and 2, avx512)
+ *                     and the blocked one forced by VCONV_DW_PLAN on the
+ *                     same problems: widths 1-50 / 1-80 (masks, vector
+ *                     pairs), heights to 17 / 25 (the 8 / 4-row bands and
+ *                     their tails), paddings 0-3 and asymmetric, channels,
+ *                     batch, no ReLU / bias, MobileNet layers;
  *                     the knob refusing what the kernel cannot run
  * both layouts everywhere else; and the dispatch: supports() only depthwise,
  * auto picks direct_dw.* on the MobileNet depthwise layers.
@@ -207,16 +208,21 @@ static void check_forced(vconv_conv_desc d, bool bias, uint64_t seed)
 
 static void planar(void)
 {
-    for (int w = 1; w <= 40; w++)
-        check_forced(dw_desc(3, 1, 5, w, 3, 1, 1, 1), true,
-                     900 + (uint64_t)w);
-    for (int h = 1; h <= 13; h++)
-        check_forced(dw_desc(2, 1, h, 33, 3, 1, 1, 1), true,
-                     950 + (uint64_t)h);
-    for (int pad = 0; pad <= 3; pad++)
-        for (int w = 15; w <= 18; w++)
-            check_forced(dw_desc(5, 1, 9, w, 3, 1, 1, pad), pad != 2,
-                         1000 + (uint64_t)(pad * 20 + w));
+    for (int s = 1; s <= 2; s++) {
+        const uint64_t sd = (uint64_t)s * 10000;
+        for (int w = 1; w <= 20 + 30 * s; w++)
+            check_forced(dw_desc(3, 1, 5, w, 3, s, 1, 1), true,
+                         sd + 900 + (uint64_t)w);
+        for (int h = 1; h <= 9 + 8 * s; h++)
+            check_forced(dw_desc(2, 1, h, 33 * s, 3, s, 1, 1), true,
+                         sd + 980 + (uint64_t)h);
+        for (int pad = 0; pad <= 3; pad++)
+            for (int w = 15 * s; w <= 18 * s; w++)
+                check_forced(dw_desc(5, 1, 9, w, 3, s, 1, pad), pad != 2,
+                             sd + 1000 + (uint64_t)(pad * 40 + w));
+    }
+    for (int i = 0; i < (int)(sizeof mobilenet / sizeof mobilenet[0]); i += 3)
+        check_forced(mobilenet_desc(i), true, 1200 + (uint64_t)i);
     vconv_conv_desc d = dw_desc(19, 1, 10, 21, 3, 1, 1, 1);
     d.pad_top = 0;
     d.pad_bottom = 3;
@@ -233,7 +239,7 @@ static void planar(void)
     static const struct {
         const char *plan;
         int k, s, dil, mult;
-    } bad[] = {{"planar", 3, 2, 1, 1}, {"planar", 5, 1, 1, 1},
+    } bad[] = {{"planar", 3, 3, 1, 1}, {"planar", 5, 1, 1, 1},
                {"planar", 3, 1, 2, 1}, {"planar", 3, 1, 1, 2},
                {"tiled", 3, 1, 1, 1}};
     float w[8 * 25] = {0};

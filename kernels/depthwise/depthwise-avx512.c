@@ -25,8 +25,8 @@ DW_DEF_ROW(vconv_dw_row_avx512)
 /* ---------------------------------------------------- planar kernel */
 
 /*
- * vconv_dw_planes_avx512 (dw_plane_args, depthwise.h): 3x3, stride 1, the
- * user's NCHW planes read in place. Register plan: 9 weight zmm
+ * vconv_dw_planes_avx512 (dw_plane_args, depthwise.h): 3x3, stride 1 or
+ * 2, the user's NCHW planes read in place. Register plan: 9 weight zmm
  * (broadcast once a channel), the bias, R x U accumulators (4 rows x 2
  * vectors, or 8 x 1 when a row is one vector: 8 independent chains, what
  * two FMA pipes of latency 4 need), one loaded vector: 19 of 32 zmm. A
@@ -36,6 +36,28 @@ DW_DEF_ROW(vconv_dw_row_avx512)
  * kernel row of: 3 (R + 2) U loads for 9 R U FMAs.
  */
 #define DWP_INLINE static inline __attribute__((always_inline))
+
+/* ReLU, then the R x U vectors into the NCHW rows (masked past ow). */
+#define DWP_STORE(R, U)                                                       \
+        if (a->relu) {                                                        \
+            const __m512 z = _mm512_setzero_ps();                             \
+            DW_UNROLL for (int r = 0; r < R; r++)                             \
+                DW_UNROLL for (int u = 0; u < U; u++) acc[r][u] =             \
+                    _mm512_max_ps(acc[r][u], z);                              \
+        }                                                                     \
+        DW_UNROLL for (int u = 0; u < U; u++)                                 \
+        {                                                                     \
+            const __mmask16 ms = (__mmask16)a->masks[(size_t)(xv + u) * 4 + 3]; \
+            float *ou = o + (ptrdiff_t)oy0 * a->ow + (ptrdiff_t)(xv + u) * 16; \
+            if (ms == 0xFFFF) {                                               \
+                DW_UNROLL for (int r = 0; r < R; r++)                         \
+                    _mm512_storeu_ps(ou + (ptrdiff_t)r * a->ow, acc[r][u]);   \
+            } else {                                                          \
+                DW_UNROLL for (int r = 0; r < R; r++)                         \
+                    _mm512_mask_storeu_ps(ou + (ptrdiff_t)r * a->ow, ms,      \
+                                          acc[r][u]);                         \
+            }                                                                 \
+        }
 
 #define DWP_DEF_TILE(R, U)                                                    \
     DWP_INLINE void dwp_tile_##R##_##U(const dw_plane_args *a,                \
@@ -70,35 +92,75 @@ DW_DEF_ROW(vconv_dw_row_avx512)
                 }                                                             \
             }                                                                 \
         }                                                                     \
-        if (a->relu) {                                                        \
-            const __m512 z = _mm512_setzero_ps();                             \
-            DW_UNROLL for (int r = 0; r < R; r++)                             \
-                DW_UNROLL for (int u = 0; u < U; u++) acc[r][u] =             \
-                    _mm512_max_ps(acc[r][u], z);                              \
-        }                                                                     \
-        DW_UNROLL for (int u = 0; u < U; u++)                                 \
-        {                                                                     \
-            const __mmask16 ms = (__mmask16)a->masks[(size_t)(xv + u) * 4 + 3]; \
-            float *ou = o + (ptrdiff_t)oy0 * a->ow + (ptrdiff_t)(xv + u) * 16; \
-            if (ms == 0xFFFF) {                                               \
-                DW_UNROLL for (int r = 0; r < R; r++)                         \
-                    _mm512_storeu_ps(ou + (ptrdiff_t)r * a->ow, acc[r][u]);   \
-            } else {                                                          \
-                DW_UNROLL for (int r = 0; r < R; r++)                         \
-                    _mm512_mask_storeu_ps(ou + (ptrdiff_t)r * a->ow, ms,      \
-                                          acc[r][u]);                         \
-            }                                                                 \
-        }                                                                     \
+        DWP_STORE(R, U)                                                       \
     }
 
 DWP_DEF_TILE(1, 1) DWP_DEF_TILE(2, 1) DWP_DEF_TILE(3, 1) DWP_DEF_TILE(4, 1)
 DWP_DEF_TILE(5, 1) DWP_DEF_TILE(6, 1) DWP_DEF_TILE(7, 1) DWP_DEF_TILE(8, 1)
 DWP_DEF_TILE(1, 2) DWP_DEF_TILE(2, 2) DWP_DEF_TILE(3, 2) DWP_DEF_TILE(4, 2)
 
+/* Stride 2: output pixel 16 v + l of tap kx reads input column
+   32 v + 2 l + kx - pl. Per input row of a vector: A, B, C = the 16-float
+   runs from 32 v - pl (masked to the row), the even lanes of A:B are tap
+   0, the odd ones tap 1, and tap 2 is tap 0 moved down a lane with C's
+   lane 0 last: 3 loads and 3 shuffles for 3 taps. Masks [v][0..2]: A, B,
+   C's lanes inside the row; [3]: the lanes < ow. A tile's R output rows
+   read 2 R + 1 input rows. */
+#define DWP2_DEF_TILE(R, U)                                                   \
+    DWP_INLINE void dwp2_tile_##R##_##U(const dw_plane_args *a,               \
+                                        const float *s, float *o, int oy0,    \
+                                        int xv, const __m512 *w, __m512 b)    \
+    {                                                                         \
+        const __m512i ie = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16,   \
+                                            14, 12, 10, 8, 6, 4, 2, 0);       \
+        const __m512i io = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17,   \
+                                            15, 13, 11, 9, 7, 5, 3, 1);       \
+        __m512 acc[R][U];                                                     \
+        __mmask16 m[U][3];                                                    \
+        DW_UNROLL for (int r = 0; r < R; r++)                                 \
+            DW_UNROLL for (int u = 0; u < U; u++) acc[r][u] = b;              \
+        DW_UNROLL for (int u = 0; u < U; u++)                                 \
+            DW_UNROLL for (int j = 0; j < 3; j++) m[u][j] =                   \
+                (__mmask16)a->masks[(size_t)(xv + u) * 4 + j];                \
+        const ptrdiff_t x0 = (ptrdiff_t)xv * 32 - a->pl;                      \
+        DW_UNROLL for (int t = 0; t < 2 * R + 1; t++)                         \
+        {                                                                     \
+            const int iy = 2 * oy0 - a->pt + t;                               \
+            if (iy < 0 || iy >= a->ih)                                        \
+                continue;                                                     \
+            const float *row = s + (ptrdiff_t)iy * a->iw + x0;                \
+            DW_UNROLL for (int u = 0; u < U; u++)                             \
+            {                                                                 \
+                const float *ru = row + u * 32;                               \
+                const __m512 va = _mm512_maskz_loadu_ps(m[u][0], ru);         \
+                const __m512 vb = _mm512_maskz_loadu_ps(m[u][1], ru + 16);    \
+                const __m512 vc = _mm512_maskz_loadu_ps(m[u][2], ru + 32);    \
+                __m512 v[3];                                                  \
+                v[0] = _mm512_permutex2var_ps(va, ie, vb);                    \
+                v[1] = _mm512_permutex2var_ps(va, io, vb);                    \
+                v[2] = _mm512_castsi512_ps(_mm512_alignr_epi32(               \
+                    _mm512_castps_si512(vc), _mm512_castps_si512(v[0]), 1));  \
+                DW_UNROLL for (int kx = 0; kx < 3; kx++)                      \
+                    DW_UNROLL for (int r = 0; r < R; r++)                     \
+                {                                                             \
+                    const int ky = t - 2 * r;                                 \
+                    if (ky >= 0 && ky < 3)                                    \
+                        acc[r][u] = _mm512_fmadd_ps(v[kx], w[ky * 3 + kx],    \
+                                                    acc[r][u]);               \
+                }                                                             \
+            }                                                                 \
+        }                                                                     \
+        DWP_STORE(R, U)                                                       \
+    }
+
+DWP2_DEF_TILE(1, 1) DWP2_DEF_TILE(2, 1) DWP2_DEF_TILE(3, 1) DWP2_DEF_TILE(4, 1)
+DWP2_DEF_TILE(5, 1) DWP2_DEF_TILE(6, 1) DWP2_DEF_TILE(7, 1) DWP2_DEF_TILE(8, 1)
+DWP2_DEF_TILE(1, 2) DWP2_DEF_TILE(2, 2) DWP2_DEF_TILE(3, 2) DWP2_DEF_TILE(4, 2)
+
 /* R output rows from oy0, every vector of them: pairs, then the odd one
-   (R > 4: one vector a row, single vectors) */
-#define DWP_DEF_BAND2(R)                                                      \
-    static void dwp_band_##R(const dw_plane_args *a, const float *s,          \
+   (R > 4: one vector a row, single vectors). P: dwp (stride 1) or dwp2. */
+#define DWP_DEF_BAND2(P, R)                                                   \
+    static void P##_band_##R(const dw_plane_args *a, const float *s,          \
                              float *o, int oy0, const __m512 *w, __m512 b,    \
                              int nvec)                                        \
     {                                                                         \
@@ -107,12 +169,12 @@ DWP_DEF_TILE(1, 2) DWP_DEF_TILE(2, 2) DWP_DEF_TILE(3, 2) DWP_DEF_TILE(4, 2)
             wl[k] = w[k];                                                     \
         int xv = 0;                                                           \
         for (; xv + 2 <= nvec; xv += 2)                                       \
-            dwp_tile_##R##_2(a, s, o, oy0, xv, wl, b);                        \
+            P##_tile_##R##_2(a, s, o, oy0, xv, wl, b);                        \
         if (xv < nvec)                                                        \
-            dwp_tile_##R##_1(a, s, o, oy0, xv, wl, b);                        \
+            P##_tile_##R##_1(a, s, o, oy0, xv, wl, b);                        \
     }
-#define DWP_DEF_BAND1(R)                                                      \
-    static void dwp_band_##R(const dw_plane_args *a, const float *s,          \
+#define DWP_DEF_BAND1(P, R)                                                   \
+    static void P##_band_##R(const dw_plane_args *a, const float *s,          \
                              float *o, int oy0, const __m512 *w, __m512 b,    \
                              int nvec)                                        \
     {                                                                         \
@@ -120,18 +182,26 @@ DWP_DEF_TILE(1, 2) DWP_DEF_TILE(2, 2) DWP_DEF_TILE(3, 2) DWP_DEF_TILE(4, 2)
         DW_UNROLL for (int k = 0; k < 9; k++)                                 \
             wl[k] = w[k];                                                     \
         for (int xv = 0; xv < nvec; xv++)                                     \
-            dwp_tile_##R##_1(a, s, o, oy0, xv, wl, b);                        \
+            P##_tile_##R##_1(a, s, o, oy0, xv, wl, b);                        \
     }
-DWP_DEF_BAND2(1) DWP_DEF_BAND2(2) DWP_DEF_BAND2(3) DWP_DEF_BAND2(4)
-DWP_DEF_BAND1(5) DWP_DEF_BAND1(6) DWP_DEF_BAND1(7) DWP_DEF_BAND1(8)
+#define DWP_DEF_BANDS(P)                                                      \
+    DWP_DEF_BAND2(P, 1) DWP_DEF_BAND2(P, 2) DWP_DEF_BAND2(P, 3)               \
+    DWP_DEF_BAND2(P, 4) DWP_DEF_BAND1(P, 5) DWP_DEF_BAND1(P, 6)               \
+    DWP_DEF_BAND1(P, 7) DWP_DEF_BAND1(P, 8)
+DWP_DEF_BANDS(dwp)
+DWP_DEF_BANDS(dwp2)
 
 void vconv_dw_planes_avx512(const dw_plane_args *a)
 {
     typedef void (*band_fn)(const dw_plane_args *, const float *, float *,
                             int, const __m512 *, __m512, int);
-    static const band_fn bands[9] = {NULL,      dwp_band_1, dwp_band_2,
-                                     dwp_band_3, dwp_band_4, dwp_band_5,
-                                     dwp_band_6, dwp_band_7, dwp_band_8};
+    static const band_fn bands1[9] = {NULL,       dwp_band_1, dwp_band_2,
+                                      dwp_band_3, dwp_band_4, dwp_band_5,
+                                      dwp_band_6, dwp_band_7, dwp_band_8};
+    static const band_fn bands2[9] = {NULL,        dwp2_band_1, dwp2_band_2,
+                                      dwp2_band_3, dwp2_band_4, dwp2_band_5,
+                                      dwp2_band_6, dwp2_band_7, dwp2_band_8};
+    const band_fn *bands = a->stride == 2 ? bands2 : bands1;
     const int nvec = (a->ow + 15) / 16;
     const int rb = nvec >= 2 ? 4 : 8;
     for (int c = 0; c < a->nch; c++) {

@@ -246,12 +246,13 @@ static double dw_cycles(const dw_isa *isa, const vconv_problem *p)
 /* ------------------------------------------------- the planar kernel */
 
 /* Whether the planar kernel (depthwise.h: dw_plane_args) runs p: NCHW,
-   multiplier 1, 3x3, stride and dilation 1, on an ISA that has it. */
+   multiplier 1, 3x3, stride 1 or 2 (both ways), dilation 1, on an ISA
+   that has it. */
 static bool planar_ok(const dw_isa *isa, const vconv_problem *p)
 {
     return isa->planes && p->layout == VCONV_NCHW && p->ocg == 1 &&
-           p->kh == 3 && p->kw == 3 && p->sh == 1 && p->sw == 1 &&
-           p->dh == 1 && p->dw == 1;
+           p->kh == 3 && p->kw == 3 && p->sh == p->sw &&
+           (p->sw == 1 || p->sw == 2) && p->dh == 1 && p->dw == 1;
 }
 
 /* Channels a job of the planar kernel: about 16 KiB of src planes (one
@@ -267,31 +268,38 @@ static int planar_chans(const vconv_problem *p)
  * The planar kernel's cycles, in the terms of dw_cycles: a tile of R
  * rows x U vectors of 16 pixels (4 x 2, or 8 x 1 for one vector a row)
  * does 9 R U FMAs (fewer on the border rows: only the taps inside) and
- * 3 (R + 2) U loads, nearly all unaligned across two lines (2 load slots
- * each), + DWP_TILE cycles a tile (masks, stores, the call); src and dst
- * stream once, as for the blocked kernel; no slab, no transposition.
+ * loads 3 vectors an input row and vector, nearly all unaligned across
+ * two lines (2 load slots each): R + 2 input rows at stride 1; 2 R + 1 at
+ * stride 2, each with 3 shuffles (DWP_SHUFFLE_RATE a cycle); + DWP_TILE
+ * cycles a tile (masks, stores, the call); src and dst stream once, as
+ * for the blocked kernel; no slab, no transposition.
  */
 #define DWP_TILE 12.0
+#define DWP_SHUFFLE_RATE 1.0
 
 static double planar_cycles(const dw_isa *isa, const vconv_problem *p)
 {
     const vconv_isa_model *m = vconv_machine_isa(isa->isa);
     const double per = (double)vconv_isa_hw_lanes(isa->isa) / 16;
     const double fma_rate = m->fma_rate * per, load_rate = m->load_rate * per;
-    const int nvec = vconv_div_up(p->ow, 16);
+    const int nvec = vconv_div_up(p->ow, 16), s = p->sw;
     const int R = nvec >= 2 ? 4 : 8, U = nvec >= 2 ? 2 : 1;
     double kyrows = 0;
     for (int oy = 0; oy < p->oh; oy++) {
         int lo, hi;
-        tap_range(oy - p->pt, 1, 3, p->ih, &lo, &hi);
+        tap_range(oy * s - p->pt, 1, 3, p->ih, &lo, &hi);
         kyrows += hi - lo;
     }
     const double bands = vconv_div_up(p->oh, R);
     const double fmas = (double)nvec * kyrows * 3;
-    const double loads = 2.0 * nvec * 3 * (p->oh + 2 * bands);
+    const double in_rows = s == 1 ? p->oh + 2 * bands : 2.0 * p->oh + bands;
+    const double loads = 2.0 * nvec * 3 * in_rows;
+    const double shuffles = s == 1 ? 0.0 : 3.0 * nvec * in_rows;
     const double tiles = bands * vconv_div_up(nvec, U);
     const double c =
-        (fmax(fmas / fma_rate, loads / load_rate) + DWP_TILE * tiles) *
+        (fmax(fmax(fmas / fma_rate, loads / load_rate),
+              shuffles / DWP_SHUFFLE_RATE) +
+         DWP_TILE * tiles) *
         p->oc;
     const double bytes = 4.0 * ((double)p->ic * p->ih * p->iw +
                                 (double)p->oc * p->oh * p->ow);
@@ -320,8 +328,8 @@ static vconv_status choose_planar(const dw_isa *isa, const vconv_problem *p,
     }
     return vconv_error(VCONV_ERR_INVALID_ARG,
                        "VCONV_DW_PLAN='%s' is not a kernel direct_dw.%s can "
-                       "run here (blocked; or planar: NCHW, 3x3, stride and "
-                       "dilation 1, multiplier 1, on avx512)",
+                       "run here (blocked; or planar: NCHW, 3x3, stride 1 or "
+                       "2, dilation 1, multiplier 1, on avx512)",
                        e, vconv_isa_name(isa->isa));
 }
 
@@ -411,8 +419,12 @@ static vconv_status planar_create(dw_plan *d, const float *w,
             unsigned m = 0;
             for (int l = 0; l < 16; l++) {
                 const long long x = (long long)v * 16 + l;
-                const long long ix = x + k - p->pl;
-                if (x < p->ow && (k == 3 || (ix >= 0 && ix < p->iw)))
+                /* stride 1: tap k's column; stride 2: lane l of the run
+                   from 32 v - pl + 16 k */
+                const long long ix = p->sw == 1 ? x + k - p->pl
+                                                : 32LL * v - p->pl + 16 * k + l;
+                if (k == 3 ? x < p->ow
+                           : ix >= 0 && ix < p->iw && (p->sw == 2 || x < p->ow))
                     m |= 1u << l;
             }
             d->masks[(size_t)v * 4 + k] = (uint16_t)m;
@@ -621,6 +633,7 @@ static void planar_job(const dw_plan *d, const float *src, float *dst, long j)
     a.ow = p->ow;
     a.pt = p->pt;
     a.pl = p->pl;
+    a.stride = p->sw;
     a.relu = p->act == VCONV_ACT_RELU;
     d->isa->planes(&a);
 }

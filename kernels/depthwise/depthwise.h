@@ -56,8 +56,8 @@ typedef struct {
 
 typedef void (*dw_row_fn)(const dw_row_args *a);
 
-/* The planar kernel (NCHW, one channel a plane, 3x3, stride and dilation
-   1, multiplier 1; AVX-512): output rows of a plane as vectors of 16
+/* The planar kernel (NCHW, one channel a plane, 3x3, stride 1 or 2 (both
+   ways), dilation 1, multiplier 1; AVX-512): output rows as vectors of 16
    pixels read straight from the user's NCHW src with masked loads, no
    slab, no transposition. A tile is R output rows x U vectors of a row;
    each input row vector it loads feeds the (up to 3) output rows it is a
@@ -70,12 +70,16 @@ typedef struct {
     const float *wei;      /* [nch][3][3] */
     const float *bias;     /* [nch] */
     const uint16_t *masks; /* [ceil(ow / 16)][4]: for the vector of output
-                              pixels 16 v .. 16 v + 15, the lanes whose
-                              input column for kx = 0, 1, 2 lies inside
-                              the row (and < ow), then the lanes < ow */
+                              pixels 16 v .. 16 v + 15, [0..2]: stride 1:
+                              the lanes whose input column for kx = 0, 1,
+                              2 lies inside the row (and < ow); stride 2:
+                              the lanes of the 16-float runs from input
+                              column 32 v - pl + 0, 16, 32 inside the row;
+                              [3]: the lanes < ow */
     ptrdiff_t src_c, dst_c; /* floats between channel planes */
     int nch;               /* channels of the call */
     int ih, iw, oh, ow, pt, pl;
+    int stride;            /* 1 or 2, both ways */
     int relu;
 } dw_plane_args;
 
