@@ -16,8 +16,10 @@
  *                     and the blocked one forced by VCONV_DW_PLAN on the
  *                     same problems: widths 1-50 / 1-80 (masks, vector
  *                     pairs), heights to 17 / 25 (the 8 / 4-row bands and
- *                     their tails), paddings 0-3 and asymmetric, channels,
- *                     batch, no ReLU / bias, MobileNet layers;
+ *                     their tails), paddings 0-3 and asymmetric, stride 2
+ *                     rows of <= 7 outputs (two rows a vector) with every
+ *                     height to 19, channels, batch, no ReLU / bias,
+ *                     MobileNet layers;
  *                     the knob refusing what the kernel cannot run
  * both layouts everywhere else; and the dispatch: supports() only depthwise,
  * auto picks direct_dw.* on the MobileNet depthwise layers.
@@ -221,6 +223,13 @@ static void planar(void)
                 check_forced(dw_desc(5, 1, 9, w, 3, s, 1, pad), pad != 2,
                              sd + 1000 + (uint64_t)(pad * 40 + w));
     }
+    /* stride 2, rows of at most 7 outputs: two rows a vector */
+    for (int h = 1; h <= 19; h++)
+        for (int pad = 0; pad <= 3; pad++) {
+            vconv_conv_desc e = dw_desc(3, 1, h, 10 + pad, 3, 2, 1, pad);
+            if (vconv_conv_output_size(&e, NULL, NULL) == VCONV_OK)
+                check_forced(e, h % 3 != 0, 1150 + (uint64_t)(h * 4 + pad));
+        }
     for (int i = 0; i < (int)(sizeof mobilenet / sizeof mobilenet[0]); i += 3)
         check_forced(mobilenet_desc(i), true, 1200 + (uint64_t)i);
     vconv_conv_desc d = dw_desc(19, 1, 10, 21, 3, 1, 1, 1);

@@ -191,8 +191,97 @@ DWP2_DEF_TILE(1, 2) DWP2_DEF_TILE(2, 2) DWP2_DEF_TILE(3, 2) DWP2_DEF_TILE(4, 2)
 DWP_DEF_BANDS(dwp)
 DWP_DEF_BANDS(dwp2)
 
+
+/* Narrow planes at stride 2 (ow <= 7): a vector holds two output rows,
+   lanes 0-7 row y, 8-15 row y + 1 (a row a vector would leave more than
+   half the lanes empty). Zen 4, MobileNet dw_512_14s2: 25 -> 19 us; at
+   stride 1 the same (run columns l + kx) was no faster than the row tiles
+   on dw_1024_7s1 (35 against 33 us: a shuffle a tap), so stride 1 keeps
+   them. Per kernel row ky: the 16-float
+   runs of the two input rows from column -pl (masked to the row; zeros
+   for a row outside the image), and the 3 taps' vectors as one shuffle of
+   the pair each (lane l of a half: run column l + kx, or 2 l + kx). Up to
+   4 pairs at a time: 4 independent chains. */
+#define DWPP_MAX 4
+
+DWP_INLINE void dwpp_pairs(const dw_plane_args *a, const float *s,
+                           float *o, int p0, int np, const __m512 *w,
+                           __m512 b, const __m512i *idx, __mmask16 mrun)
+{
+    __m512 acc[DWPP_MAX];
+    DW_UNROLL for (int q = 0; q < DWPP_MAX; q++) acc[q] = b;
+    const int st = a->stride;
+    DW_UNROLL for (int ky = 0; ky < 3; ky++)
+        DW_UNROLL for (int q = 0; q < DWPP_MAX; q++)
+    {
+        const int y = 2 * (p0 + q); /* the pair's first output row */
+        const int iy0 = y * st - a->pt + ky, iy1 = iy0 + st;
+        const bool in0 = q < np && iy0 >= 0 && iy0 < a->ih,
+                   in1 = q < np && iy1 >= 0 && iy1 < a->ih && y + 1 < a->oh;
+        if (!in0 && !in1)
+            continue;
+        const __m512 r0 = _mm512_maskz_loadu_ps(
+            in0 ? mrun : 0, s + (in0 ? (ptrdiff_t)iy0 * a->iw - a->pl : 0));
+        const __m512 r1 = _mm512_maskz_loadu_ps(
+            in1 ? mrun : 0, s + (in1 ? (ptrdiff_t)iy1 * a->iw - a->pl : 0));
+        DW_UNROLL for (int kx = 0; kx < 3; kx++) acc[q] = _mm512_fmadd_ps(
+            _mm512_permutex2var_ps(r0, idx[kx], r1), w[ky * 3 + kx], acc[q]);
+    }
+    const __mmask16 lo = (__mmask16)((1u << a->ow) - 1u);
+    const __mmask16 hi = (__mmask16)(lo << 8);
+    DW_UNROLL for (int q = 0; q < DWPP_MAX; q++)
+    {
+        if (q >= np)
+            break;
+        __m512 v = acc[q];
+        if (a->relu)
+            v = _mm512_max_ps(v, _mm512_setzero_ps());
+        const int y = 2 * (p0 + q);
+        _mm512_mask_storeu_ps(o + (ptrdiff_t)y * a->ow, lo, v);
+        if (y + 1 < a->oh)
+            _mm512_mask_storeu_ps(o + (ptrdiff_t)(y + 1) * a->ow - 8, hi, v);
+    }
+}
+
+static void dwpp_planes(const dw_plane_args *a)
+{
+    const int st = a->stride;
+    __m512i idx[3];
+    for (int kx = 0; kx < 3; kx++) {
+        int t[16];
+        for (int l = 0; l < 16; l++) {
+            const int c = (l & 7) * st + kx; /* run column; <= 15 for the
+                                                lanes < ow */
+            t[l] = (c & 15) | (l & 8 ? 16 : 0);
+        }
+        idx[kx] = _mm512_loadu_si512(t);
+    }
+    unsigned m = 0;
+    for (int l = 0; l < 16; l++)
+        if (l - a->pl >= 0 && l - a->pl < a->iw)
+            m |= 1u << l;
+    const __mmask16 mrun = (__mmask16)m;
+    const int npairs = (a->oh + 1) / 2;
+    for (int c = 0; c < a->nch; c++) {
+        const float *s = a->src + (ptrdiff_t)c * a->src_c;
+        float *o = a->dst + (ptrdiff_t)c * a->dst_c;
+        __m512 w[9];
+        DW_UNROLL for (int k = 0; k < 9; k++)
+            w[k] = _mm512_set1_ps(a->wei[(size_t)c * 9 + k]);
+        const __m512 b = _mm512_set1_ps(a->bias[c]);
+        for (int p0 = 0; p0 < npairs; p0 += DWPP_MAX)
+            dwpp_pairs(a, s, o, p0, npairs - p0 < DWPP_MAX ? npairs - p0
+                                                           : DWPP_MAX,
+                       w, b, idx, mrun);
+    }
+}
+
 void vconv_dw_planes_avx512(const dw_plane_args *a)
 {
+    if (a->stride == 2 && a->ow <= 7) {
+        dwpp_planes(a);
+        return;
+    }
     typedef void (*band_fn)(const dw_plane_args *, const float *, float *,
                             int, const __m512 *, __m512, int);
     static const band_fn bands1[9] = {NULL,       dwp_band_1, dwp_band_2,
