@@ -595,6 +595,12 @@ static vconv_status wino_create(const vconv_problem *p, int var,
                     u[xi];
         }
     }
+    if (vconv_verbose_level() > 1)
+        vconv_log("winograd F(%dx%d, %dx%d).%s plan: %d tiles in blocks of "
+                  "%d (%d blocks), chunks of %d output channels (%d), "
+                  "kernel %s",
+                  g->m, g->m, p->kh, p->kw, vconv_isa_name(isa), g->ntiles,
+                  g->T, g->nblk, g->ocb, g->nch, kern->name);
     *state = s;
     return VCONV_OK;
 }
