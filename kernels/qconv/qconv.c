@@ -386,11 +386,26 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
     const size_t base = nhwc ? ((size_t)n * p->ih + iy) * p->iw * p->ic + c0
                              : ((size_t)n * p->ic + c0) * p->ih * p->iw +
                                    (size_t)iy * p->iw;
-    /* NHWC with whole groups: a pixel's groups are consecutive words */
-    if (nhwc && ((per == 4 && p->icg % 4 == 0) || per == 1)) {
+    /* NHWC, 4 values a word: a pixel's groups are consecutive words; with
+       a channel count that is not a multiple of 4 (3-channel first
+       layers) the last word's bytes past the group are the next pixel's,
+       replaced by the zero point (little endian: the low bytes are the
+       group's), except where that 4-byte load would leave the tensor (the
+       byte loop below then). The byte loop cost more than the kernel on
+       cifar_torch conv1. Same words, bit for bit. */
+    const size_t tensor = (size_t)p->mb * p->ih * p->iw * p->ic;
+    int xe = x1;
+    if (nhwc && per == 4 && p->icg % 4 != 0)
+        while (xe > x0 && base + (size_t)(xe - 1 - p->pl) * xstep +
+                                  4 * (size_t)cg > tensor)
+            xe--;
+    if (nhwc && (per == 4 || per == 1)) {
         const uint32_t f4 = flip * 0x01010101u;
+        const int tail = per == 4 ? p->icg - 4 * (cg - 1) : 4; /* 1..4 */
+        const uint32_t keep =
+            tail >= 4 ? 0xffffffffu : (1u << (8 * tail)) - 1u;
         int ph = x0 % sw, q = x0 / sw;
-        for (int xp = x0; xp < x1; xp++) {
+        for (int xp = x0; xp < xe; xp++) {
             const size_t at = base + (size_t)(xp - p->pl) * xstep;
             uint32_t *d = xr + (size_t)ph * cg * wph + q;
             if (per == 4) {
@@ -398,7 +413,10 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
                 for (int c = 0; c < cg; c++) {
                     uint32_t u;
                     memcpy(&u, sp + 4 * c, 4);
-                    d[(size_t)c * wph] = u ^ f4;
+                    u ^= f4;
+                    if (c == cg - 1)
+                        u = (u & keep) | (pl->fill & ~keep);
+                    d[(size_t)c * wph] = u;
                 }
             } else {
                 const uint16_t *sp = s16 + at;
@@ -410,9 +428,10 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
                 q++;
             }
         }
-        return;
+        if (xe == x1)
+            return;
     }
-    for (int xp = x0; xp < x1; xp++) {
+    for (int xp = nhwc && (per == 4 || per == 1) ? xe : x0; xp < x1; xp++) {
         const size_t at = base + (size_t)(xp - p->pl) * xstep;
         uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
         if (per == 4) {
@@ -467,8 +486,37 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
     const size_t c0 = (size_t)g * icg;
     uint8_t t[64 + 4];
     const int kwin = kw * icg; /* the window's values; cg * per >= kwin */
+    /* NHWC, groups 1, dilation 1, 4 values a word: a window inside the
+       row is kw * ic consecutive bytes, its words read straight from the
+       src (a 4-byte load each; the bytes past the window replaced by the
+       zero point) where the last word's load stays inside the tensor. The
+       byte buffer below cost ~10x the kernel on the first layers (memcpy
+       and memset calls of a few bytes a column). Same words, bit for bit. */
+    const bool words = nhwc && per == 4 && p->dw == 1 && p->g == 1 && row_in;
+    const size_t tensor = (size_t)p->mb * p->ih * p->iw * p->ic;
+    const uint32_t flip4 = (uint32_t)flip * 0x01010101u;
     for (int x = 0; x < wph; x++) {
         const int ix0 = x * p->sw - p->pl;
+        if (words && x < p->ow && ix0 >= 0 && ix0 + kw <= p->iw) {
+            const size_t at =
+                (((size_t)n * p->ih + iy) * p->iw + ix0) * p->ic;
+            if (at + 4 * (size_t)cg <= tensor) {
+                uint32_t *d = xr + x;
+                for (int c = 0; c < cg; c++) {
+                    uint32_t u;
+                    memcpy(&u, s8 + at + 4 * (size_t)c, 4);
+                    const int nb = kwin - 4 * c; /* window bytes here */
+                    if (nb >= 4) {
+                        u ^= flip4;
+                    } else { /* little endian: bytes 0..nb-1 are ours */
+                        const uint32_t keep = (1u << (8 * nb)) - 1u;
+                        u = ((u ^ flip4) & keep) | (pl->fill & ~keep);
+                    }
+                    d[(size_t)c * wph] = u;
+                }
+                continue;
+            }
+        }
         if (nhwc && row_in && x < p->ow && p->dw == 1 && p->g == 1 &&
             ix0 >= 0 && ix0 + kw <= p->iw) {
             /* the whole window inside: kw * icg consecutive bytes */
