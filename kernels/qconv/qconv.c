@@ -367,12 +367,22 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
     const int x1 = vconv_min_i(pl->iwp, p->pl + p->iw);
     /* the padding columns (and those past the input), every group; the
        input's columns are written whole below */
-    for (int xp = 0; xp < pl->wph * sw; xp++)
-        if (xp < x0 || xp >= x1) {
-            uint32_t *d = xr + (size_t)(xp % sw) * cg * wph + xp / sw;
+    for (int part = 0; part < 2; part++) {
+        /* [0, x0), then [x1, end): the phase and column counted, no
+           division a column */
+        const int a = part ? vconv_max_i(x1, x0) : 0;
+        const int b = part ? pl->wph * sw : x0;
+        int ph = a % sw, q = a / sw;
+        for (int xp = a; xp < b; xp++) {
+            uint32_t *d = xr + (size_t)ph * cg * wph + q;
             for (int c = 0; c < cg; c++)
                 d[(size_t)c * wph] = pl->fill;
+            if (++ph == sw) {
+                ph = 0;
+                q++;
+            }
         }
+    }
     const size_t c0 = (size_t)g * p->icg;
     const uint8_t *s8 = src;
     const uint16_t *s16 = src;
