@@ -199,6 +199,7 @@ static void test_int8_random(int count)
         {64, 64, 9, 9, 3, 1, 1, 1},   {256, 64, 6, 6, 1, 1, 0, 1},
         {17, 33, 7, 40, 3, 2, 1, 1},  {8, 200, 4, 29, 3, 1, 1, 1},
         {5, 7, 3, 3, 3, 1, 3, 1},     {96, 48, 5, 5, 1, 1, 0, 3},
+        {32, 32, 13, 13, 3, 1, 1, 1}, /* 2 x 13 (AlexNet conv3-5's rows) */
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int v = 0; v < 2; v++) {
