@@ -98,6 +98,13 @@ int cmd_cpu(int argc, char **argv)
     if (m->raw_l3 > 0)
         printf("   [measured %.1f in %.1f ms]", m->raw_l3, m->l3_ms);
     printf("\n");
+    const double dot = vconv_machine_bf16dot();
+    if (dot > 0) {
+        printf("  bf16 dot  %.2g vdpbf16ps (zmm) a cycle", dot);
+        if (m->raw_bf16dot > 0)
+            printf("   [measured %.2f]", m->raw_bf16dot);
+        printf("\n");
+    }
 
     /* what a plan with default options gets here, environment included */
     vconv_resolved r;

@@ -12,6 +12,9 @@
  *     twice the FMAs a cycle it reaches);
  *   - the L3 read rate, apart and only when a planner first asks for it
  *     (vconv_machine_l3_bytes): passes over a buffer of 2 x L2;
+ *   - the bf16 dot rate, apart and only when a bf16 estimate first asks
+ *     for it on a CPU with AVX512_BF16 (vconv_machine_bf16dot): 16
+ *     independent chains of vdpbf16ps;
  *   - each loop is timed 7 times, interleaved with the clock, and the
  *     fastest time kept (a preempted or slowed sample only loses);
  *   - values are rounded (vconv_machine_round_*): a plan depends on the
@@ -47,23 +50,24 @@ typedef struct {
     const char *what;
     vconv_isa_model avx512, avx2, neon;
     double l3_bytes;
+    double bf16dot; /* vdpbf16ps zmm a cycle; 0: none */
 } preset;
 
 /* Values from the vendors' optimisation guides and measurements (the
    README's dispatch section has the table and its sources). */
 static const preset presets[] = {
     {"zen4", "AuthenticAMD", "AMD Zen 4: 512-bit FMAs on two 256-bit pipes",
-     {1, 4, 2}, {2, 4, 2}, {0, 0, 0}, 36},
+     {1, 4, 2}, {2, 4, 2}, {0, 0, 0}, 36, 1},
     {"zen5", "AuthenticAMD", "AMD Zen 5: two full-width 512-bit FMA pipes",
-     {2, 4, 2}, {2, 4, 3}, {0, 0, 0}, 32},
+     {2, 4, 2}, {2, 4, 3}, {0, 0, 0}, 32, 2},
     {"skx-1fma", "GenuineIntel", "Intel Skylake-SP with one 512-bit FMA unit (Silver, "
-     "some Gold)", {1, 4, 2}, {2, 4, 2}, {0, 0, 0}, 12},
+     "some Gold)", {1, 4, 2}, {2, 4, 2}, {0, 0, 0}, 12, 0},
     {"icelake-2fma", "GenuineIntel", "Intel Ice Lake / Sapphire Rapids class, two 512-bit "
-     "FMA units", {2, 4, 2}, {2, 4, 2}, {0, 0, 0}, 8},
+     "FMA units", {2, 4, 2}, {2, 4, 2}, {0, 0, 0}, 8, 0.25},
     {"neoverse-n1", "", "Arm Neoverse N1 / Cortex-A76: two 128-bit FMA pipes",
-     {0, 0, 0}, {0, 0, 0}, {2, 4, 2}, 16},
+     {0, 0, 0}, {0, 0, 0}, {2, 4, 2}, 16, 0},
     {"generic", "", "no measurement: two FMA pipes, latency 4, two loads",
-     {2, 4, 2}, {2, 4, 2}, {2, 4, 2}, 16},
+     {2, 4, 2}, {2, 4, 2}, {2, 4, 2}, 16, 0.5},
 };
 #define NPRESETS ((int)(sizeof presets / sizeof presets[0]))
 
@@ -78,6 +82,7 @@ static void from_preset(const preset *pr, vconv_machine *m, const char *src)
     m->isa[VCONV_ISA_AVX2] = pr->avx2;
     m->isa[VCONV_ISA_NEON] = pr->neon;
     m->l3_bytes = pr->l3_bytes;
+    m->bf16dot = pr->bf16dot;
     /* ISAs the preset does not describe (another architecture's) take
        the generic core, so every entry is usable */
     for (int i = VCONV_ISA_AVX2; i <= VCONV_ISA_NEON; i++)
@@ -395,6 +400,55 @@ double vconv_machine_l3_bytes(void)
     if (m == &detected)
         pthread_once(&l3_once, detect_l3);
     return m->l3_bytes;
+}
+
+/* The bf16 dot rate, measured apart at its first use (a bf16 estimate):
+   the fastest of 7 timings of the probe, in instructions a cycle of the
+   integer clock. A CPU without AVX512_BF16 keeps 0. */
+static pthread_once_t dot_once = PTHREAD_ONCE_INIT;
+
+static void detect_bf16dot(void)
+{
+    if (detected.cycle <= 0)
+        return; /* a preset: its value */
+    detected.bf16dot = 0;
+#if VCONV_ARCH_X86_64
+    const uint32_t f = vconv_cpu_features_detected();
+    if (!vconv_cpu_mask_has_isa(f, VCONV_ISA_AVX512) ||
+        !(f & VCONV_CPU_X86_AVX512BF16))
+        return;
+    const long iters = 2000;
+    int ops = 1;
+    volatile float sink = vconv_probe_bf16dot_avx512(iters / 4, &ops);
+    double best = INFINITY;
+    for (int r = 0; r < ROUNDS; r++) {
+        const double t0 = vconv_now();
+        sink = vconv_probe_bf16dot_avx512(iters, &ops);
+        const double dt = vconv_now() - t0;
+        best = dt < best ? dt : best;
+    }
+    (void)sink;
+    detected.raw_bf16dot = (double)iters * ops / (best / detected.cycle);
+    detected.bf16dot = vconv_machine_round_dot(detected.raw_bf16dot);
+#endif
+}
+
+double vconv_machine_bf16dot(void)
+{
+    const vconv_machine *m = vconv_machine_get();
+    if (m == &detected)
+        pthread_once(&dot_once, detect_bf16dot);
+    return m->bf16dot;
+}
+
+double vconv_machine_round_dot(double r)
+{
+    static const double steps[] = {0.25, 0.5, 1, 1.5, 2, 3, 4};
+    double best = steps[0];
+    for (size_t i = 1; i < sizeof steps / sizeof steps[0]; i++)
+        if (fabs(r - steps[i]) < fabs(r - best))
+            best = steps[i];
+    return best;
 }
 
 const vconv_isa_model *vconv_machine_isa(vconv_isa isa)

@@ -30,6 +30,11 @@ typedef struct {
     double raw_l3;          /* that, measured before rounding (0: preset
                                or not measured yet) */
     double l3_ms;           /* the time its measurement took */
+    double bf16dot;         /* vdpbf16ps zmm issued a cycle (16 chains):
+                               read it through vconv_machine_bf16dot();
+                               0: the CPU has none (or the preset's core) */
+    double raw_bf16dot;     /* that, measured before rounding (0: preset
+                               or not measured yet) */
     double cycle;           /* seconds a cycle of the measured clock (0:
                                a preset) */
     double raw[VCONV_ISA_NEON + 1][3];        /* measured values before
@@ -75,6 +80,15 @@ VCONV_INTERNAL double vconv_machine_round_lat(double l);
    twice that). */
 VCONV_INTERNAL double vconv_machine_l3_bytes(void);
 
+/* AVX512_BF16 dot products (vdpbf16ps zmm) issued a cycle: the preset's,
+   or measured at the first call (~0.1 ms, under its own pthread_once) on
+   a CPU that has the instruction; 0 where it has none. Rounded to the
+   nearest of 0.25, 0.5, 1, 1.5, 2, 3, 4: the bf16 estimates choose
+   between the dot kernel and float32 FMAs on widened values with it (Zen
+   4: 1, as its FMAs; an Emerald Rapids core: ~0.25, a quarter of its). */
+VCONV_INTERNAL double vconv_machine_bf16dot(void);
+VCONV_INTERNAL double vconv_machine_round_dot(double r);
+
 /* L3 bytes a cycle rounded to the nearest of 4, 6, 8, 12, 16, 24, 32,
    48, 64. */
 VCONV_INTERNAL double vconv_machine_round_l3(double b);
@@ -98,6 +112,9 @@ VCONV_INTERNAL float vconv_probe_fma_neon(int chains, int loads, long iters,
    multiple of 64), on independent accumulators (bound by the cache's
    bytes a cycle). */
 VCONV_INTERNAL float vconv_probe_read_avx512(const float *buf, size_t n);
+/* The bf16 dot probe (probe-avx512bf16.c): *ops independent vdpbf16ps an
+   iteration. Call only on a CPU with AVX512_BF16. */
+VCONV_INTERNAL float vconv_probe_bf16dot_avx512(long iters, int *ops);
 VCONV_INTERNAL float vconv_probe_read_avx2(const float *buf, size_t n);
 VCONV_INTERNAL float vconv_probe_read_neon(const float *buf, size_t n);
 

@@ -71,6 +71,13 @@ static void test_rounding(void)
               vconv_machine_round_l3(500) == 64,
           "36, 1, 500 -> %g %g %g", vconv_machine_round_l3(36),
           vconv_machine_round_l3(1), vconv_machine_round_l3(500));
+    CHECK(vconv_machine_round_dot(0.26) == 0.25 &&
+              vconv_machine_round_dot(0.97) == 1 &&
+              vconv_machine_round_dot(0.4) == 0.5 &&
+              vconv_machine_round_dot(7) == 4,
+          "dot 0.26, 0.97, 0.4, 7 -> %g %g %g %g",
+          vconv_machine_round_dot(0.26), vconv_machine_round_dot(0.97),
+          vconv_machine_round_dot(0.4), vconv_machine_round_dot(7));
 }
 
 static void test_presets(void)
@@ -95,6 +102,11 @@ static void test_presets(void)
     CHECK(vconv_machine_preset("zen5", &m) &&
               m.isa[VCONV_ISA_AVX512].fma_rate == 2,
           "zen5: two zmm FMAs a cycle");
+    CHECK(vconv_machine_preset("zen4", &m) && m.bf16dot == 1 &&
+              vconv_machine_preset("icelake-2fma", &m) && m.bf16dot == 0.25 &&
+              vconv_machine_preset("skx-1fma", &m) && m.bf16dot == 0,
+          "bf16 dot: zen4 1, icelake-2fma (Sapphire / Emerald Rapids) 0.25, "
+          "skx none");
     CHECK(!vconv_machine_preset("zen9", &m), "an unknown preset");
     CHECK(!vconv_machine_set_for_testing("zen9"), "an unknown preset");
     char names[200];
@@ -157,6 +169,23 @@ static void test_measured(bool emulated)
     } else {
         CHECK(m->raw_l3 == 0 && l3 == 16, "L3 not measured: %g", l3);
     }
+    /* the bf16 dot rate: measured where the CPU has AVX512_BF16 (real
+       cores issue 0.25..4 vdpbf16ps a cycle), 0 elsewhere */
+    const double dot = vconv_machine_bf16dot();
+    printf("  bf16 dot: %.2f a cycle measured -> %g\n", m->raw_bf16dot, dot);
+#if VCONV_ARCH_X86_64
+    const uint32_t f = vconv_cpu_features_detected();
+    if (vconv_cpu_mask_has_isa(f, VCONV_ISA_AVX512) &&
+        (f & VCONV_CPU_X86_AVX512BF16) && !strcmp(m->name, "measured")) {
+        CHECK(m->raw_bf16dot > 0 &&
+                  (emulated || (m->raw_bf16dot > 0.1 && m->raw_bf16dot < 8)),
+              "bf16 dot %g a cycle", m->raw_bf16dot);
+        CHECK(dot == vconv_machine_round_dot(m->raw_bf16dot),
+              "the bf16 dot rate is the rounded measurement");
+    } else {
+        CHECK(m->raw_bf16dot == 0, "bf16 dot measured without the ISA");
+    }
+#endif
 }
 
 /* ---------------------------------------------------------- planner */
@@ -317,6 +346,46 @@ static void test_estimates(void)
 #endif
 }
 
+/* The bf16 entries follow the model: the dot kernel where vdpbf16ps
+   issues as the FMAs do (zen4), float32 FMAs on widened values where it
+   issues at a quarter of their rate (icelake-2fma); skx-1fma has none. */
+static void test_bf16_choice(void)
+{
+#if VCONV_ARCH_X86_64
+    if (!isa_runs(VCONV_ISA_AVX512))
+        return;
+    const vconv_conv_desc d = {.batch = 1, .in_channels = 256, .in_h = 13,
+                               .in_w = 13, .out_channels = 384,
+                               .kernel_h = 3, .kernel_w = 3, .pad_top = 1,
+                               .pad_bottom = 1, .pad_left = 1,
+                               .pad_right = 1, .src_type = VCONV_BF16,
+                               .dst_type = VCONV_F32};
+    vconv_problem p;
+    CHECK_STATUS(vconv_problem_init(&d, &p), VCONV_OK);
+    p.threads = 1;
+    const vconv_impl *wide = vconv_registry_find("direct_bf16.avx512"),
+                     *dot = vconv_registry_find("direct_bf16dot.avx512");
+    CHECK(wide && dot && wide->estimate && dot->estimate,
+          "the bf16 entries");
+    if (!wide || !dot || !wide->estimate || !dot->estimate)
+        return;
+    char why[256];
+    vconv_machine_set_for_testing("zen4");
+    CHECK(dot->estimate(&p, why, sizeof why) <
+              0.7 * wide->estimate(&p, why, sizeof why),
+          "zen4: the dot kernel's estimate is not below the widened one's");
+    vconv_machine_set_for_testing("icelake-2fma");
+    CHECK(dot->estimate(&p, why, sizeof why) >
+              1.5 * wide->estimate(&p, why, sizeof why),
+          "icelake-2fma: the dot kernel's estimate is not above the "
+          "widened one's");
+    vconv_machine_set_for_testing("skx-1fma");
+    CHECK(isinf(dot->estimate(&p, why, sizeof why)),
+          "skx-1fma: no bf16 dot rate, yet a finite estimate");
+    vconv_machine_set_for_testing(NULL);
+#endif
+}
+
 static void test_bad_env(void)
 {
     const vconv_conv_desc d = {.batch = 1, .in_channels = 4, .in_h = 5,
@@ -343,5 +412,6 @@ int main(int argc, char **argv)
     test_measured(emulated);
     test_planner();
     test_estimates();
+    test_bf16_choice();
     return check_exit("test_machine");
 }

@@ -19,6 +19,7 @@
  * contract's limits make the true value fit an int32, hence equal).
  */
 #include "qconv.h"
+#include "../../dispatch/machine.h"
 #include "../../dispatch/cpu.h"
 #include "../../dispatch/dispatch.h"
 
@@ -41,30 +42,34 @@ static const int tiles_zmm[][2] = {VCONV_QC_TILES_ZMM(T)};
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_vnni512 = {
     "direct_int8.avx512", vconv_qconv_row_int8__avx512vnni, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0};
-/* bf16: float32 FMAs on widened values, and vdpbf16ps. Measured on an
-   Emerald Rapids core with real data: vdpbf16ps zmm 0.9 G/s, vfmadd231ps
-   zmm 3.5 G/s (12 chains), so the dot kernel's 2 products an instruction
-   come at about half the FMA kernel's rate: 0.25 of its nominal 2. */
+    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0, VCONV_QR_FIXED};
+/* bf16: float32 FMAs on widened values, and vdpbf16ps, each at the rate
+   of the machine model (dispatch/machine.h): its FMAs a cycle, its
+   vdpbf16ps a cycle (2 products a lane). Measured: on an Emerald Rapids
+   core with real data vdpbf16ps zmm ran at 0.9 G/s against vfmadd231ps'
+   3.5 G/s, so the dot kernel's 2 products an instruction came at half
+   the FMA kernel's rate there; on a Zen 4 vdpbf16ps issues as its FMAs
+   do (1 zmm a cycle), and the dot kernel ran AlexNet conv2-5 at 217-226
+   GFLOP/s against the widened kernel's 110-114. */
 static const vconv_qisa isa_bf16_512 = {
     "direct_bf16.avx512", vconv_qconv_row_bf16__avx512, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0};
+    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0, VCONV_QR_FMA};
 static const vconv_qisa isa_bf16dot_512 = {
     "direct_bf16dot.avx512", vconv_qconv_row_bf16__avx512bf16, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 0.25};
+    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 1.0, VCONV_QR_BF16DOT};
 static const vconv_qisa isa_avxvnni = {
     "direct_int8vnni.avx2", vconv_qconv_row_int8__avxvnni, tiles_pair,
-    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0};
+    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED};
 static const vconv_qisa isa_avx2 = {
     "direct_int8.avx2", vconv_qconv_row_int8__avx2, tiles_pair,
-    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0};
+    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED};
 #endif
 #if VCONV_ARCH_AARCH64
 ROW_FN(vconv_qconv_row_int8__neondot)
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_neondot = {
     "direct_int8.neon", vconv_qconv_row_int8__neondot, tiles_pair,
-    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0};
+    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0, VCONV_QR_FIXED};
 #endif
 #undef T
 
@@ -142,8 +147,16 @@ static double q_estimate(uint32_t kind, const vconv_qisa *isa,
     double eff = (double)p->icg / vconv_round_up(p->icg, per) *
                  ((double)p->ocg / (vconv_round_up(nbl, nb) * VCONV_QC_V)) *
                  ((double)p->ow / vconv_round_up(p->ow, ur)) * 0.8;
+    /* the nominal scale assumes two full-width FMAs a cycle */
+    const double rate = isa->model == VCONV_QR_FMA
+                            ? vconv_machine_peak_frac(isa->isa)
+                        : isa->model == VCONV_QR_BF16DOT
+                            ? vconv_machine_bf16dot() / 2.0
+                            : isa->rate;
+    if (rate <= 0)
+        return INFINITY;
     return vconv_problem_flops(p) /
-           (vconv_isa_nominal_gflops(isa->isa) * 1e9 * per * isa->rate * eff *
+           (vconv_isa_nominal_gflops(isa->isa) * 1e9 * per * rate * eff *
             p->threads);
 }
 

@@ -109,6 +109,7 @@ VCONV_INTERNAL vconv_status vconv_ref_conv_bf16(const vconv_problem *p,
    words, weights as 16-bit words (vpmaddwd, exact where vpmaddubsw would
    saturate). bf16 is always 16-bit words. */
 enum { VCONV_QD_U8 = 0, VCONV_QD_S8, VCONV_QD_I16, VCONV_QD_F32 };
+enum { VCONV_QR_FIXED = 0, VCONV_QR_FMA, VCONV_QR_BF16DOT };
 
 struct vconv_qplan;
 
@@ -138,6 +139,9 @@ typedef struct {
     double rate;             /* the estimate: products a second relative
                                 to the nominal FMA rate x products a lane
                                 (measured, see qconv.c) */
+    int model;               /* 0: rate as given; VCONV_QR_FMA: the machine
+                                model's FMA rate (float32 FMAs); VCONV_QR_
+                                BF16DOT: its vdpbf16ps rate (machine.h) */
 } vconv_qisa;
 
 typedef struct vconv_qplan {
