@@ -24,15 +24,16 @@
  * row call in one fixed order of taps (from the bias), so the result is
  * bitwise the same for any thread count.
  *
- * NCHW, 3x3, stride 1, multiplier 1 (MobileNet's stride-1 layers), on
- * AVX-512: the planar kernel (depthwise.h: dw_plane_args) instead, where
- * its model is cheaper (planar_cycles against dw_cycles): lanes are 16
- * output pixels of one channel's row, read straight from the user's
- * planes with masked loads (the padding is the masked-off lanes and the
- * skipped rows), stored straight into the NCHW dst: no slab, no
- * transposition. Jobs are (image, run of channels). Zen 4, 1 thread:
- * dw_32_112s1 210 -> 100 us, dw_256_28s1 132 -> 62, dw_1024_7s1 37 ->
- * 33. (An earlier planar variant that copied each plane padded and split
+ * NCHW, 3x3, stride 1 or 2, multiplier 1 (MobileNet's depthwise
+ * layers), on AVX-512: the planar kernel (depthwise.h: dw_plane_args)
+ * instead, where its model is cheaper (planar_cycles against dw_cycles):
+ * lanes are 16 output pixels of one channel's row (two rows of at most 7
+ * at stride 2), read straight from the user's planes with masked loads
+ * (the padding is the masked-off lanes and the skipped rows; stride 2
+ * deinterleaved by shuffles), stored straight into the NCHW dst: no slab,
+ * no transposition. Jobs are (image, run of channels). Zen 4, 1 thread:
+ * dw_32_112s1 210 -> 100 us, dw_64_112s2 185 -> 97, dw_256_28s1 132 ->
+ * 62, dw_1024_7s1 37 -> 31. (An earlier planar variant that copied each plane padded and split
  * into stride phases was slower than the blocked kernel on every layer:
  * the copies, not the lanes, were its cost.)
  */
