@@ -104,7 +104,9 @@ static void plan_tile(const vconv_problem *p, const vconv_qisa *isa, int nbl,
         step += 4;
         double c = (double)vconv_div_up(nbl, b) * vconv_div_up(p->ow, u) *
                    step;
-        if (c < best) {
+        /* a tie goes to more channel vectors (fewer broadcasts a dot
+           product: 4 x 4 ran 2-3% faster than 2 x 8 on 16-pixel rows) */
+        if (c < best || (c == best && b > *nb)) {
             best = c;
             *nb = b;
             *ur = u;

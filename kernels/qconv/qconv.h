@@ -99,8 +99,8 @@ VCONV_INTERNAL vconv_status vconv_ref_conv_bf16(const vconv_problem *p,
    (AVX2: 16 registers) or 4 q (NEON: 32): 2 (4) * (ur * nb + nb) + a
    broadcast (and AVX2's product temporary) fit. */
 #define VCONV_QC_TILES_ZMM(X)                                                  \
-    X(1, 4) X(1, 8) X(1, 14) X(1, 28) X(2, 3) X(2, 7) X(2, 13) X(2, 14)        \
-    X(3, 4) X(3, 9) X(4, 2) X(4, 4) X(4, 6)
+    X(1, 4) X(1, 8) X(1, 14) X(1, 28) X(2, 3) X(2, 7) X(2, 8) X(2, 11)         \
+    X(2, 12) X(2, 13) X(2, 14) X(3, 4) X(3, 9) X(4, 2) X(4, 4) X(4, 6)
 #define VCONV_QC_TILES_PAIR(X) X(1, 2) X(1, 4) X(1, 6) X(2, 2)
 
 /* How an ISA's kernel wants its data (vconv_qisa.dom): the int8 values it
