@@ -313,20 +313,31 @@ static void test_planner(void)
     }
 }
 
+#if VCONV_ARCH_X86_64
+/* AlexNet conv3 (256 -> 384 channels, 13 x 13, 3x3), batch 1, 1 thread,
+   of the given types, as the estimates see it. */
+static vconv_problem alexnet_conv3(vconv_dtype src, vconv_dtype dst)
+{
+    const vconv_conv_desc d = {.batch = 1, .in_channels = 256, .in_h = 13,
+                               .in_w = 13, .out_channels = 384,
+                               .kernel_h = 3, .kernel_w = 3, .pad_top = 1,
+                               .pad_bottom = 1, .pad_left = 1,
+                               .pad_right = 1, .src_type = src,
+                               .dst_type = dst};
+    vconv_problem p;
+    CHECK_STATUS(vconv_problem_init(&d, &p), VCONV_OK);
+    p.threads = 1;
+    return p;
+}
+#endif
+
 /* The Winograd and im2col estimates follow the GEMM's FMA rate. */
 static void test_estimates(void)
 {
 #if VCONV_ARCH_X86_64
     if (!isa_runs(VCONV_ISA_AVX512))
         return;
-    const vconv_conv_desc d = {.batch = 1, .in_channels = 256, .in_h = 13,
-                               .in_w = 13, .out_channels = 384,
-                               .kernel_h = 3, .kernel_w = 3, .pad_top = 1,
-                               .pad_bottom = 1, .pad_left = 1,
-                               .pad_right = 1};
-    vconv_problem p;
-    CHECK_STATUS(vconv_problem_init(&d, &p), VCONV_OK);
-    p.threads = 1;
+    const vconv_problem p = alexnet_conv3(VCONV_F32, VCONV_F32);
     const char *names[] = {"winograd_f4x3.avx512", "im2col.avx512",
                            "direct.avx512"};
     for (int i = 0; i < 3; i++) {
@@ -354,15 +365,7 @@ static void test_bf16_choice(void)
 #if VCONV_ARCH_X86_64
     if (!isa_runs(VCONV_ISA_AVX512))
         return;
-    const vconv_conv_desc d = {.batch = 1, .in_channels = 256, .in_h = 13,
-                               .in_w = 13, .out_channels = 384,
-                               .kernel_h = 3, .kernel_w = 3, .pad_top = 1,
-                               .pad_bottom = 1, .pad_left = 1,
-                               .pad_right = 1, .src_type = VCONV_BF16,
-                               .dst_type = VCONV_F32};
-    vconv_problem p;
-    CHECK_STATUS(vconv_problem_init(&d, &p), VCONV_OK);
-    p.threads = 1;
+    const vconv_problem p = alexnet_conv3(VCONV_BF16, VCONV_F32);
     const vconv_impl *wide = vconv_registry_find("direct_bf16.avx512"),
                      *dot = vconv_registry_find("direct_bf16dot.avx512");
     CHECK(wide && dot && wide->estimate && dot->estimate,
