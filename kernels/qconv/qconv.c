@@ -26,6 +26,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* The padded rows are put together as 32-bit words of 4 input bytes, the
+   first byte the low one (pad_row, pad_row_fold): little endian, as every
+   target of the library (x86-64, AArch64) is. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "qconv.c assumes a little-endian target"
+#endif
+
 #define ROW_FN(name)                                                           \
     VCONV_INTERNAL void name(const vconv_qplan *pl, const uint32_t *xg, int g, \
                              int y, int tile, int x0, int x1, void *dst,      \
