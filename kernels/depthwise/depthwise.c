@@ -307,15 +307,21 @@ static double planar_cycles(const dw_isa *isa, const vconv_problem *p)
     return fmax(c, bytes / DW_STREAM_BYTES) * p->mb;
 }
 
+/* Where the planar kernel runs p and its model is the cheaper. */
+static bool planar_wins(const dw_isa *isa, const vconv_problem *p)
+{
+    return planar_ok(isa, p) && planar_cycles(isa, p) < dw_cycles(isa, p);
+}
+
 /* Whether a plan for p takes the planar kernel: where it runs and its
-   model is cheaper, or as VCONV_DW_PLAN (a debugging and benchmarking
-   knob, README) forces: "planar" or "blocked"; a value this entry cannot
-   run is an error, never ignored. */
+   model is cheaper (planar_wins), or as VCONV_DW_PLAN (a debugging and
+   benchmarking knob, README) forces: "planar" or "blocked"; a value this
+   entry cannot run is an error, never ignored. */
 static vconv_status choose_planar(const dw_isa *isa, const vconv_problem *p,
                                   bool *planar)
 {
     const bool ok = planar_ok(isa, p);
-    *planar = ok && planar_cycles(isa, p) < dw_cycles(isa, p);
+    *planar = planar_wins(isa, p);
     if (ok && vconv_verbose_level() > 1)
         vconv_log("direct_dw.%s model: planar %.0f, blocked %.0f cycles",
                   vconv_isa_name(isa->isa), planar_cycles(isa, p),
@@ -350,8 +356,7 @@ static double dw_estimate(const dw_isa *isa, const vconv_problem *p,
     const int hw = vconv_isa_hw_lanes(isa->isa);
     const double clock =
         vconv_isa_nominal_gflops(isa->isa) * 1e9 / (2.0 * 2.0 * hw);
-    const bool planar =
-        planar_ok(isa, p) && planar_cycles(isa, p) < dw_cycles(isa, p);
+    const bool planar = planar_wins(isa, p);
     const double jobs =
         planar ? (double)p->mb * vconv_div_up(p->oc, planar_chans(p))
                : (double)dw_jobs(p, isa->V, band_rows(p, isa->V));

@@ -150,7 +150,7 @@ typedef struct {
 } direct_isa_limits;
 
 /* Tables defined in the ISA files (data only: reading them runs no ISA
-   code). Indexed [blocked ? 1 : 0][nb][ur] and [no][nv]. */
+   code). Indexed [DIRECT_UKR_MODE(blocked, ps)][nb][ur] and [no][nv]. */
 /* The ukr table's mode of a source addressing: blocked (vin = V) or
    planar, converted (ps 0) or the user's NCHW src in place at pixel
    stride ps (blocked 1, 2; planar 2, 4). A constant expression: the ISA
