@@ -1,7 +1,10 @@
 /*
  * cpu.c - CPU features. x86-64: CPUID leaves 1 and 7 plus XGETBV (libsodium's
  * rule: a feature counts only if the OS saves its registers: OSXSAVE, then
- * XCR0 bits 1-2 for YMM and 5-7 for opmask/ZMM). aarch64: getauxval(AT_HWCAP).
+ * XCR0 bits 1-2 for YMM and 5-7 for opmask/ZMM; AMX: bits 17-18 and, on
+ * Linux, the tile data permission the process asks for once, here, with
+ * arch_prctl(ARCH_REQ_XCOMP_PERM): without it the first tile instruction
+ * faults). aarch64: getauxval(AT_HWCAP).
  * Read once under pthread_once. Baseline code: no intrinsics, inline asm only
  * for cpuid / xgetbv, which every x86-64 has (xgetbv only after OSXSAVE).
  */
@@ -14,6 +17,10 @@
 
 #if VCONV_ARCH_AARCH64
 #include <sys/auxv.h>
+#endif
+#if VCONV_ARCH_X86_64 && defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -36,6 +43,23 @@ static uint64_t xgetbv0(void)
     uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
     return ((uint64_t)hi << 32) | lo;
+}
+
+/* The tile state enabled by the OS (XCR0 bit 17 XTILECFG, 18 XTILEDATA)
+   and, on Linux (5.16+), granted to this process: the permission is asked
+   for once; a kernel that does not know the request refuses it (and then
+   leaves AMX off in XCR0 anyway). */
+static bool amx_permitted(uint64_t xcr0)
+{
+    if ((xcr0 & (3ull << 17)) != (3ull << 17))
+        return false;
+#if defined(__linux__) && defined(SYS_arch_prctl)
+    const long ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18;
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM,
+                   XFEATURE_XTILEDATA) == 0;
+#else
+    return false;
+#endif
 }
 
 static void detect(void)
@@ -61,7 +85,8 @@ static void detect(void)
         if (r[1] & (1u << 30)) m |= VCONV_CPU_X86_AVX512BW;
         if (r[1] & (1u << 31)) m |= VCONV_CPU_X86_AVX512VL;
         if (r[2] & (1u << 11)) m |= VCONV_CPU_X86_AVX512VNNI;
-        if (r[3] & (1u << 24)) m |= VCONV_CPU_X86_AMX;
+        /* AMX-TILE (edx 24) and AMX-INT8 (edx 25); the OS state below */
+        if ((r[3] & (3u << 24)) == (3u << 24)) m |= VCONV_CPU_X86_AMX;
         uint32_t s1[4];
         cpuid(7, 1, s1);
         if (s1[0] & (1u << 4)) m |= VCONV_CPU_X86_AVXVNNI;
@@ -71,6 +96,10 @@ static void detect(void)
         uint64_t xcr0 = xgetbv0();
         if ((xcr0 & 0x6) == 0x6) m |= VCONV_CPU_X86_OS_YMM;
         if ((xcr0 & 0xe6) == 0xe6) m |= VCONV_CPU_X86_OS_ZMM;
+        if ((m & VCONV_CPU_X86_AMX) && !(amx_permitted(xcr0)))
+            m &= ~(uint32_t)VCONV_CPU_X86_AMX;
+    } else {
+        m &= ~(uint32_t)VCONV_CPU_X86_AMX;
     }
     cpuid(0x80000000u, 0, r);
     if (r[0] >= 0x80000004u) {
@@ -238,7 +267,7 @@ void vconv_cpu_mask_str(uint32_t mask, char *buf, size_t len)
         {VCONV_CPU_X86_AVX512F, "avx512f"},   {VCONV_CPU_X86_AVX512BW, "avx512bw"},
         {VCONV_CPU_X86_AVX512DQ, "avx512dq"}, {VCONV_CPU_X86_AVX512VL, "avx512vl"},
         {VCONV_CPU_X86_AVX512CD, "avx512cd"}, {VCONV_CPU_X86_AVX512VNNI, "avx512vnni"},
-        {VCONV_CPU_X86_AVX512BF16, "avx512bf16"}, {VCONV_CPU_X86_AMX, "amx-tile"},
+        {VCONV_CPU_X86_AVX512BF16, "avx512bf16"}, {VCONV_CPU_X86_AMX, "amx-int8"},
         {VCONV_CPU_X86_OSXSAVE, "osxsave"},   {VCONV_CPU_X86_OS_YMM, "os-ymm"},
         {VCONV_CPU_X86_OS_ZMM, "os-zmm"},     {VCONV_CPU_X86_AVXVNNI, "avx-vnni"},
             {VCONV_CPU_ARM_ASIMD, "asimd"},

@@ -17,7 +17,10 @@ enum {
     VCONV_CPU_X86_AVX512CD = 1u << 8,
     VCONV_CPU_X86_AVX512VNNI = 1u << 9,
     VCONV_CPU_X86_AVX512BF16 = 1u << 10,
-    VCONV_CPU_X86_AMX = 1u << 11,      /* AMX-TILE (informational) */
+    VCONV_CPU_X86_AMX = 1u << 11,      /* AMX-TILE + AMX-INT8, the OS's tile
+                                          state (XCR0 bits 17-18) and, on
+                                          Linux, the process's permission
+                                          for it (arch_prctl) granted */
     VCONV_CPU_X86_OSXSAVE = 1u << 12,
     VCONV_CPU_X86_OS_YMM = 1u << 13,   /* XCR0: SSE + AVX state saved */
     VCONV_CPU_X86_OS_ZMM = 1u << 14,   /* XCR0: opmask + ZMM_Hi256 + Hi16 */

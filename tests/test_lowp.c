@@ -205,6 +205,13 @@ static void test_int8_random(int count)
         {16, 32, 24, 24, 3, 1, 1, 1}, /* 2 x 12 */
         {8, 32, 28, 28, 3, 1, 1, 1},  /* 2 x 14 */
         {8, 64, 2, 2, 1, 1, 0, 1},    /* 4 x 2 */
+        /* AMX: 17 channel groups in 2 K steps of 9 (one group padded), 19
+           pixels a row (a full and a 3-pixel block) */
+        {68, 40, 6, 19, 3, 1, 1, 1},
+        /* AMX: 25 groups in 2 steps of 13, 1x1 stride 2, 18 pixels */
+        {100, 20, 5, 36, 1, 2, 0, 1},
+        /* AMX: 2 blocks of 16 pixels and a 5-pixel one, 4 groups */
+        {12, 16, 4, 37, 3, 1, 1, 1},
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int v = 0; v < 2; v++) {

@@ -41,6 +41,7 @@
 #define NT(t) (int)(sizeof t / sizeof t[0])
 #if VCONV_ARCH_X86_64
 ROW_FN(vconv_qconv_row_int8__avx512vnni)
+ROW_FN(vconv_qconv_row_int8__avx512amx)
 ROW_FN(vconv_qconv_row_bf16__avx512)
 ROW_FN(vconv_qconv_row_bf16__avx512bf16)
 ROW_FN(vconv_qconv_row_int8__avxvnni)
@@ -49,7 +50,16 @@ static const int tiles_zmm[][2] = {VCONV_QC_TILES_ZMM(T)};
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_vnni512 = {
     "direct_int8.avx512", vconv_qconv_row_int8__avx512vnni, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0, VCONV_QR_FIXED};
+    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0, VCONV_QR_FIXED, false};
+/* AMX: tiles of 16 pixels x 1 or 2 vectors of channels (plan_tile); the
+   rate (products a second over the nominal FMA rate x 4) measured, see
+   q_estimate. */
+static const int tiles_amx[][2] = {{2, VCONV_QC_AMX_PIX},
+                                   {1, VCONV_QC_AMX_PIX}};
+static const vconv_qisa isa_amx512 = {
+    "direct_int8amx.avx512", vconv_qconv_row_int8__avx512amx, tiles_amx,
+    NT(tiles_amx), VCONV_QD_U8, VCONV_ISA_AVX512, 4.0, VCONV_QR_FIXED,
+    true};
 /* bf16: float32 FMAs on widened values, and vdpbf16ps, each at the rate
    of the machine model (dispatch/machine.h): its FMAs a cycle, its
    vdpbf16ps a cycle (2 products a lane). Measured: on an Emerald Rapids
@@ -60,23 +70,23 @@ static const vconv_qisa isa_vnni512 = {
    GFLOP/s against the widened kernel's 110-114. */
 static const vconv_qisa isa_bf16_512 = {
     "direct_bf16.avx512", vconv_qconv_row_bf16__avx512, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0, VCONV_QR_FMA};
+    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0, VCONV_QR_FMA, false};
 static const vconv_qisa isa_bf16dot_512 = {
     "direct_bf16dot.avx512", vconv_qconv_row_bf16__avx512bf16, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 1.0, VCONV_QR_BF16DOT};
+    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 1.0, VCONV_QR_BF16DOT, false};
 static const vconv_qisa isa_avxvnni = {
     "direct_int8vnni.avx2", vconv_qconv_row_int8__avxvnni, tiles_pair,
-    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED};
+    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false};
 static const vconv_qisa isa_avx2 = {
     "direct_int8.avx2", vconv_qconv_row_int8__avx2, tiles_pair,
-    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED};
+    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false};
 #endif
 #if VCONV_ARCH_AARCH64
 ROW_FN(vconv_qconv_row_int8__neondot)
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_neondot = {
     "direct_int8.neon", vconv_qconv_row_int8__neondot, tiles_pair,
-    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0, VCONV_QR_FIXED};
+    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0, VCONV_QR_FIXED, false};
 #endif
 #undef T
 
@@ -96,6 +106,11 @@ static int per_of(uint32_t kind, int dom)
 static void plan_tile(const vconv_problem *p, const vconv_qisa *isa, int nbl,
                       int *nb, int *ur)
 {
+    if (isa->pix) { /* AMX: 2 channel vectors where there are 2 */
+        *nb = nbl >= 2 ? 2 : 1;
+        *ur = VCONV_QC_AMX_PIX;
+        return;
+    }
     const int (*t)[2] = isa->tiles;
     const size_t nt = (size_t)isa->ntiles;
     double best = INFINITY;
@@ -119,6 +134,14 @@ static void plan_tile(const vconv_problem *p, const vconv_qisa *isa, int nbl,
             *ur = u;
         }
     }
+}
+
+/* AMX: the K steps of a tap, ks of kt <= 16 channel groups, the fewest
+   steps and then the fewest padded groups (qconv.h, VCONV_QC_AMX_PIX). */
+static void amx_k(int cg, int *kt, int *ks)
+{
+    *ks = vconv_div_up(cg, 16);
+    *kt = vconv_div_up(cg, *ks);
 }
 
 static bool q_supports(uint32_t kind, const vconv_qisa *isa,
@@ -153,7 +176,11 @@ static double q_estimate(uint32_t kind, const vconv_qisa *isa,
     int nbl = vconv_div_up(p->ocg, VCONV_QC_V), nb = 1, ur = 1;
     plan_tile(p, isa, nbl, &nb, &ur);
     const int per = per_of(kind, isa->dom);
-    double eff = (double)p->icg / vconv_round_up(p->icg, per) *
+    int kt = 0, ks = 0;
+    if (isa->pix)
+        amx_k(vconv_div_up(p->icg, per), &kt, &ks);
+    double eff = (double)p->icg /
+                 (isa->pix ? kt * ks * per : vconv_round_up(p->icg, per)) *
                  ((double)p->ocg / (vconv_round_up(nbl, nb) * VCONV_QC_V)) *
                  ((double)p->ow / vconv_round_up(p->ow, ur)) * 0.8;
     /* the nominal scale assumes two full-width FMAs a cycle */
@@ -229,15 +256,22 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     pl->row = isa->row;
     pl->per = per;
     pl->dom = isa->dom;
-    pl->cg = vconv_div_up(p->icg, per);
+    pl->cg = pl->cgu = vconv_div_up(p->icg, per);
+    if (isa->pix) {
+        pl->pix = true;
+        amx_k(pl->cgu, &pl->kt, &pl->ks);
+        pl->cg = pl->kt * pl->ks;
+    }
     pl->nbl = vconv_div_up(p->ocg, VCONV_QC_V);
     plan_tile(p, isa, pl->nbl, &pl->nb, &pl->ur);
     pl->ntile = vconv_div_up(pl->nbl, pl->nb);
+    pl->rows = pl->pix && p->ow <= VCONV_QC_AMX_PIX && p->oh > 1 ? 2 : 1;
     pl->ihp = (p->oh - 1) * p->sh + (p->kh - 1) * p->dh + 1;
     pl->iwp = (vconv_round_up(p->ow, pl->ur) - 1) * p->sw +
               (p->kw - 1) * p->dw + 1;
-    pl->wph = vconv_div_up(pl->iwp, p->sw);
-    pl->rowsz = (size_t)p->sw * pl->cg * pl->wph;
+    pl->wph = pl->pix ? pl->iwp : vconv_div_up(pl->iwp, p->sw);
+    pl->rowsz = pl->pix ? (size_t)pl->iwp * pl->cg
+                        : (size_t)p->sw * pl->cg * pl->wph;
     /* the zero point in the kernel's domain (see VCONV_QD_*) */
     const int zx_u8 = p->src_dt == VCONV_S8 ? p->src_zp + 128 : p->src_zp;
     const int zx = pl->dom == VCONV_QD_S8 ? zx_u8 - 128 : zx_u8;
@@ -263,9 +297,12 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
         for (int j = 0; j < p->kw; j++) {
             const int col = j * p->dw;
             pl->tapoff[i * p->kw + j] =
-                (uint32_t)((size_t)i * p->dh * pl->rowsz +
-                           (size_t)(col % p->sw) * pl->cg * pl->wph +
-                           (size_t)(col / p->sw));
+                pl->pix ? (uint32_t)((size_t)i * p->dh * pl->rowsz +
+                                     (size_t)col * pl->cg)
+                        : (uint32_t)((size_t)i * p->dh * pl->rowsz +
+                                     (size_t)(col % p->sw) * pl->cg *
+                                         pl->wph +
+                                     (size_t)(col / p->sw));
         }
     if (vconv_verbose_level() >= 2)
         vconv_log("%s plan: tile %d x %d pixels (%d tiles of %d channels), "
@@ -362,6 +399,7 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     }
 #if VCONV_ARCH_X86_64
 ENTRY_FNS(vnni512, VCONV_DT_INT8, isa_vnni512)
+ENTRY_FNS(amx512, VCONV_DT_INT8, isa_amx512)
 ENTRY_FNS(bf16_512, VCONV_DT_BF16, isa_bf16_512)
 ENTRY_FNS(bf16dot_512, VCONV_DT_BF16, isa_bf16dot_512)
 ENTRY_FNS(avxvnni, VCONV_DT_INT8, isa_avxvnni)
@@ -530,6 +568,9 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
     const vconv_problem *p = &pl->real;
     const int iy = yp - p->pt, cg = pl->cg, wph = pl->wph, per = pl->per;
     const int icg = p->icg, kw = p->kw;
+    /* a column's first word and a group's stride: pixel-major (AMX) or
+       group-major */
+    const size_t xs = pl->pix ? (size_t)cg : 1, gs = pl->pix ? 1 : (size_t)wph;
     const bool nhwc = p->layout == VCONV_NHWC, row_in = iy >= 0 && iy < p->ih;
     const uint8_t *s8 = src;
     const bool to_s8 = pl->dom == VCONV_QD_S8;
@@ -553,7 +594,7 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
             const size_t at =
                 (((size_t)n * p->ih + iy) * p->iw + ix0) * p->ic;
             if (at + 4 * (size_t)cg <= tensor) {
-                uint32_t *d = xr + x;
+                uint32_t *d = xr + x * xs;
                 for (int c = 0; c < cg; c++) {
                     uint32_t u;
                     memcpy(&u, s8 + at + 4 * (size_t)c, 4);
@@ -564,7 +605,7 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
                         const uint32_t keep = (1u << (8 * nb)) - 1u;
                         u = ((u ^ flip4) & keep) | (pl->fill & ~keep);
                     }
-                    d[(size_t)c * wph] = u;
+                    d[(size_t)c * gs] = u;
                 }
                 continue;
             }
@@ -601,18 +642,69 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
                     tj[c] = sp[(size_t)c * p->ih * p->iw] ^ flip;
             }
         }
-        uint32_t *d = xr + x;
+        uint32_t *d = xr + x * xs;
         if (per == 4) {
             for (int c = 0; c < cg; c++) {
                 uint32_t u;
                 memcpy(&u, t + 4 * c, 4);
-                d[(size_t)c * wph] = u;
+                d[(size_t)c * gs] = u;
             }
         } else { /* 16-bit words of the u8 values */
             for (int c = 0; c < cg; c++)
-                d[(size_t)c * wph] =
+                d[(size_t)c * gs] =
                     (uint32_t)t[2 * c] | (uint32_t)t[2 * c + 1] << 16;
         }
+    }
+}
+
+/* One padded row, pixel-major (AMX, vconv_qplan.pix): xr[iwp][cg] words,
+   a pixel's channels as consecutive bytes (u8: s8 src flipped by +128),
+   the zero point in the padding and in the bytes past the group's
+   channels (their weights are 0). */
+static void pad_row_pix(const vconv_qplan *pl, const void *src, int n, int g,
+                        int yp, uint32_t *xr)
+{
+    const vconv_problem *p = &pl->p;
+    const int iy = yp - p->pt, iwp = pl->iwp, icg = p->icg;
+    const size_t pixb = 4 * (size_t)pl->cg; /* bytes a padded pixel */
+    const uint8_t zb = (uint8_t)pl->fill;
+    uint8_t *d8 = (uint8_t *)xr;
+    if (iy < 0 || iy >= p->ih) {
+        memset(d8, zb, (size_t)iwp * pixb);
+        return;
+    }
+    const int x0 = vconv_min_i(p->pl, iwp);
+    const int x1 = vconv_min_i(iwp, p->pl + p->iw);
+    memset(d8, zb, (size_t)x0 * pixb);
+    if (x1 > x0)
+        memset(d8 + (size_t)x1 * pixb, zb, (size_t)(iwp - x1) * pixb);
+    else
+        memset(d8 + (size_t)x0 * pixb, zb, (size_t)(iwp - x0) * pixb);
+    if (x1 <= x0)
+        return;
+    const uint8_t flip = p->src_dt == VCONV_S8 ? 0x80 : 0;
+    const uint8_t *s8 = src;
+    const size_t c0 = (size_t)g * icg;
+    if (p->layout == VCONV_NHWC) {
+        const uint8_t *s =
+            s8 + ((size_t)n * p->ih + iy) * p->iw * p->ic + c0;
+        for (int x = x0; x < x1; x++) {
+            const uint8_t *sp = s + (size_t)(x - p->pl) * p->ic;
+            uint8_t *dp = d8 + (size_t)x * pixb;
+            for (int c = 0; c < icg; c++)
+                dp[c] = sp[c] ^ flip;
+            memset(dp + icg, zb, pixb - (size_t)icg);
+        }
+        return;
+    }
+    for (int x = x0; x < x1; x++)
+        memset(d8 + (size_t)x * pixb + icg, zb, pixb - (size_t)icg);
+    const size_t hw = (size_t)p->ih * p->iw;
+    for (int c = 0; c < icg; c++) {
+        const uint8_t *sp = s8 + ((size_t)n * p->ic + c0 + c) * hw +
+                            (size_t)iy * p->iw - p->pl;
+        for (int x = x0; x < x1; x++)
+            d8[(size_t)x * pixb + c] = sp[x] ^ flip;
     }
 }
 
@@ -628,7 +720,8 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
     if (!xb)
         return VCONV_ERR_NO_MEMORY;
     const long rows = (long)p->mb * p->g * pl->ihp;
-    const long jobs = (long)p->mb * p->g * p->oh * pl->ntile;
+    const int ohr = vconv_div_up(p->oh, pl->rows); /* row calls an image */
+    const long jobs = (long)p->mb * p->g * ohr * pl->ntile;
     const size_t es = vconv_dtype_size(p->dst_dt);
     const bool nhwc = p->layout == VCONV_NHWC;
     const size_t ohw = (size_t)p->oh * p->ow;
@@ -638,7 +731,7 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
         for (long r = 0; r < rows; r++) {
             const int yp = (int)(r % pl->ihp);
             const long ng = r / pl->ihp;
-            (pl->fold ? pad_row_fold : pad_row)(
+            (pl->fold ? pad_row_fold : pl->pix ? pad_row_pix : pad_row)(
                 pl, src, (int)(ng / p->g), (int)(ng % p->g), yp,
                 xb + (size_t)ng * plane + (size_t)yp * pl->rowsz);
         }
@@ -646,8 +739,8 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
         for (long j = 0; j < jobs; j++) {
             const int t = (int)(j % pl->ntile);
             long k = j / pl->ntile;
-            const int y = (int)(k % p->oh);
-            k /= p->oh;
+            const int y = (int)(k % ohr) * pl->rows;
+            k /= ohr;
             const int g = (int)(k % p->g), n = (int)(k / p->g);
             const size_t c0 = (size_t)g * p->ocg;
             char *d = dst;
@@ -682,6 +775,8 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
 #if VCONV_ARCH_X86_64
 ENTRY(vconv_impl_direct_int8_avx512, "direct_int8.avx512", vnni512,
       VCONV_ISA_AVX512, VCONV_DT_INT8, VCONV_CPU_X86_AVX512VNNI)
+ENTRY(vconv_impl_direct_int8amx_avx512, "direct_int8amx.avx512", amx512,
+      VCONV_ISA_AVX512, VCONV_DT_INT8, VCONV_CPU_X86_AMX)
 ENTRY(vconv_impl_direct_bf16_avx512, "direct_bf16.avx512", bf16_512,
       VCONV_ISA_AVX512, VCONV_DT_BF16, 0)
 ENTRY(vconv_impl_direct_bf16dot_avx512, "direct_bf16dot.avx512", bf16dot_512,

@@ -142,7 +142,18 @@ typedef struct {
     int model;               /* 0: rate as given; VCONV_QR_FMA: the machine
                                 model's FMA rate (float32 FMAs); VCONV_QR_
                                 BF16DOT: its vdpbf16ps rate (machine.h) */
+    bool pix;                /* AMX: the padded input pixel-major (see
+                                vconv_qplan.pix), tiles of 16 pixels */
 } vconv_qisa;
+
+/* AMX (qconv-avx512amx.c): a tile multiply takes 16 pixels x kt channel
+   groups of the padded input (an A tile: 16 rows of 4 * kt bytes, a pixel
+   a row) and kt groups x 16 output channels of the weights (a B tile: kt
+   rows of 64 bytes, the packed weights' layout as it is) into 16 x 16
+   int32. The channel groups of a tap are ks steps of kt <= 16 groups
+   (cg = ks * kt, padded with zero weights where ceil(icg / 4) is not a
+   multiple of ks). */
+#define VCONV_QC_AMX_PIX 16
 
 typedef struct vconv_qplan {
     vconv_problem p;         /* the problem as the kernel sees it: the
@@ -175,6 +186,17 @@ typedef struct vconv_qplan {
                                 its output pixel's first input row, column
                                 0: i*dh*rowsz + ((j*dw) % sw)*cg*wph +
                                 (j*dw) / sw */
+    bool pix;                /* AMX: the padded input pixel-major: row y is
+                                [iwp][cg] words (a pixel's groups
+                                consecutive, wph = iwp, rowsz = iwp * cg),
+                                tapoff[i*kw+j] = i*dh*rowsz + j*dw*cg */
+    int kt, ks;              /* AMX: the K steps of a tap, ks of kt groups */
+    int rows;                /* output rows a row call computes: 1, or 2
+                                (AMX, rows of <= 16 pixels: the 2nd pixel
+                                block is the next row's; its dst is
+                                ow * pix_stride further) */
+    int cgu;                 /* the groups holding the user's channels
+                                (ceil(icg / per)); cg >= cgu (AMX pads) */
     uint32_t fill;           /* what padding holds: the zero point in the
                                 kernel's domain (int8), 0 (bf16) */
     uint32_t *w;             /* [g][ntile][kh][kw][cg][nb][16] groups */

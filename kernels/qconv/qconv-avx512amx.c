@@ -1,0 +1,163 @@
+/*
+ * qconv-avx512amx.c - int8 direct convolution on AMX (Sapphire Rapids and
+ * later): tdpbusd multiplies a tile of 16 pixels x 4 * kt u8 activations
+ * by a tile of 4 * kt x 16 s8 weights into 16 x 16 int32 (qconv.h,
+ * VCONV_QC_AMX_PIX), then the AVX-512 requantization of the VNNI kernel
+ * (qconv-epi-avx512.h).
+ *
+ * Tile registers: tmm0-3 the accumulators of 2 pixel blocks x 2 output
+ * channel blocks (16 x 16 int32 each), tmm4-5 the pixel blocks' input
+ * (A), tmm6-7 the channel blocks' weights (B). A K step loads 2 + 2
+ * tiles for 4 multiplies. The A tile's rows are the padded input's pixels
+ * (stride_w * cg words apart, vconv_qplan.pix), the B tile's rows the
+ * packed weights' channel groups (nb * 16 words apart), so neither is
+ * copied again. Accumulators go through memory (tilestored) to the
+ * epilogue, one 16-channel vector a pixel.
+ *
+ * Built with -mamx-tile -mamx-int8 (CMake: the file name); the dispatcher
+ * calls it only where the CPU has AMX-INT8, the OS saves the tile state
+ * and the process has its permission (dispatch/cpu.c).
+ */
+#include <immintrin.h>
+
+#include "qconv.h"
+#include "qconv-epi-avx512.h"
+
+/* The tile configuration (palette 1), as ldtilecfg reads it. */
+typedef struct {
+    uint8_t palette;
+    uint8_t start_row;
+    uint8_t reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} __attribute__((aligned(64))) amx_cfg;
+
+static void amx_configure(int kt)
+{
+    amx_cfg c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int i = 0; i < 4; i++) { /* C: 16 pixels x 16 int32 */
+        c.rows[i] = 16;
+        c.colsb[i] = 64;
+    }
+    for (int i = 4; i < 6; i++) { /* A: 16 pixels x kt groups */
+        c.rows[i] = 16;
+        c.colsb[i] = (uint16_t)(4 * kt);
+    }
+    for (int i = 6; i < 8; i++) { /* B: kt groups x 16 channels */
+        c.rows[i] = (uint8_t)kt;
+        c.colsb[i] = 64;
+    }
+    _tile_loadconfig(&c);
+}
+
+/* np pixel blocks (at xa, xa + a1 bytes) x nb channel blocks over every
+   tap and K step into acc[pixel block * 2 + channel block][16][16]. */
+static inline __attribute__((always_inline)) void
+amx_block(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
+          const uint8_t *wt, const int NP, const int NB,
+          int32_t (*acc)[16][16])
+{
+    const vconv_problem *p = &pl->p;
+    const size_t taps = (size_t)p->kh * p->kw;
+    const int kt = pl->kt, ks = pl->ks, cg = pl->cg;
+    const size_t as = (size_t)p->sw * cg * 4;          /* A: bytes a row */
+    const size_t bs = (size_t)pl->nb * VCONV_QC_V * 4; /* B: bytes a row */
+    _tile_zero(0);
+    if (NB > 1)
+        _tile_zero(1);
+    if (NP > 1) {
+        _tile_zero(2);
+        if (NB > 1)
+            _tile_zero(3);
+    }
+    for (size_t t = 0; t < taps; t++) {
+        const uint8_t *at = xa + (size_t)pl->tapoff[t] * 4;
+        const uint8_t *bt = wt + t * cg * bs;
+        for (int s = 0; s < ks; s++) {
+            const uint8_t *a = at + (size_t)s * kt * 4;
+            const uint8_t *b = bt + (size_t)s * kt * bs;
+            _tile_loadd(6, b, bs);
+            if (NB > 1)
+                _tile_loadd(7, b + 64, bs);
+            _tile_loadd(4, a, as);
+            _tile_dpbusd(0, 4, 6);
+            if (NB > 1)
+                _tile_dpbusd(1, 4, 7);
+            if (NP > 1) {
+                _tile_loadd(5, a + a1, as);
+                _tile_dpbusd(2, 5, 6);
+                if (NB > 1)
+                    _tile_dpbusd(3, 5, 7);
+            }
+        }
+    }
+    _tile_stored(0, acc[0], 64);
+    if (NB > 1)
+        _tile_stored(1, acc[1], 64);
+    if (NP > 1) {
+        _tile_stored(2, acc[2], 64);
+        if (NB > 1)
+            _tile_stored(3, acc[3], 64);
+    }
+}
+
+void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
+                                     const uint32_t *xg, int g, int y,
+                                     int tile, int x0, int x1, void *dst,
+                                     size_t pix_stride, size_t ch_stride)
+{
+    const vconv_problem *p = &pl->p;
+    const int nb = pl->nb;
+    const size_t nbv = (size_t)nb * VCONV_QC_V;
+    const size_t taps = (size_t)p->kh * p->kw;
+    const size_t gt = (size_t)g * pl->ntile + tile;
+    const uint8_t *wt =
+        (const uint8_t *)(pl->w + gt * taps * pl->cg * nbv);
+    const size_t slot0 = gt * nbv;
+    const int nch = p->ocg - tile * (int)nbv;
+    const size_t es = vconv_dtype_size(p->dst_dt);
+    char *d = (char *)dst + (size_t)tile * nbv * ch_stride * es;
+    const uint8_t *xr =
+        (const uint8_t *)(xg + (size_t)y * p->sh * pl->rowsz);
+    const size_t px = (size_t)p->sw * pl->cg * 4; /* bytes a pixel */
+    int32_t acc[4][16][16] __attribute__((aligned(64)));
+    /* two rows a call (vconv_qplan.rows): block 1 is row y + 1's pixels */
+    const bool two = pl->rows == 2 && y + 1 < p->oh;
+    const size_t a1 = two ? (size_t)p->sh * pl->rowsz * 4
+                          : (size_t)VCONV_QC_AMX_PIX * px;
+    amx_configure(pl->kt);
+    for (int x = x0; x < x1; x += 2 * VCONV_QC_AMX_PIX) {
+        const uint8_t *xa = xr + (size_t)x * px;
+        const int np = two || x1 - x > VCONV_QC_AMX_PIX ? 2 : 1;
+        if (np == 2 && nb == 2)
+            amx_block(pl, xa, a1, wt, 2, 2, acc);
+        else if (np == 2)
+            amx_block(pl, xa, a1, wt, 2, 1, acc);
+        else if (nb == 2)
+            amx_block(pl, xa, a1, wt, 1, 2, acc);
+        else
+            amx_block(pl, xa, a1, wt, 1, 1, acc);
+        for (int k = 0; k < np; k++) {
+            /* block k's first pixel and its dst (row y + 1: ow pixels on) */
+            const int xk = two ? x : x + k * VCONV_QC_AMX_PIX;
+            const int nv = vconv_min_i(VCONV_QC_AMX_PIX, x1 - xk);
+            char *dk = d + (two && k ? (size_t)p->ow * pix_stride * es : 0);
+            for (int b = 0; b < nb; b++) {
+                const int left = nch - b * VCONV_QC_V;
+                if (left <= 0)
+                    break;
+                const int nc = left < VCONV_QC_V ? left : VCONV_QC_V;
+                const size_t slot = slot0 + (size_t)b * VCONV_QC_V;
+                char *db = dk + (size_t)b * VCONV_QC_V * ch_stride * es;
+                for (int u = 0; u < nv; u++)
+                    qk_epilogue(pl,
+                                _mm512_load_si512(acc[k * 2 + b][u]), slot,
+                                db + (size_t)(xk + u) * pix_stride * es,
+                                ch_stride, nc);
+            }
+        }
+    }
+    _tile_release();
+}
