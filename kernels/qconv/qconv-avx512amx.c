@@ -12,7 +12,9 @@
  * (stride_w * cg words apart, vconv_qplan.pix), the B tile's rows the
  * packed weights' channel groups (nb * 16 words apart), so neither is
  * copied again. Accumulators go through memory (tilestored) to the
- * epilogue, one 16-channel vector a pixel.
+ * epilogue, one 16-channel vector a pixel. The tile configuration is
+ * loaded once a thread and run (vconv_qconv_amx_begin: ldtilecfg took a
+ * fifth of a row call's time on MNIST's first layer).
  *
  * Built with -mamx-tile -mamx-int8 (CMake: the file name); the dispatcher
  * calls it only where the CPU has AMX-INT8, the OS saves the tile state
@@ -32,8 +34,11 @@ typedef struct {
     uint8_t rows[16];
 } __attribute__((aligned(64))) amx_cfg;
 
-static void amx_configure(int kt)
+/* The tile configuration of a plan (its kt), loaded by each thread of a
+   run before its first row call (q_run); released after its last. */
+VCONV_INTERNAL void vconv_qconv_amx_begin(const vconv_qplan *pl)
 {
+    const int kt = pl->kt;
     amx_cfg c;
     memset(&c, 0, sizeof c);
     c.palette = 1;
@@ -49,7 +54,16 @@ static void amx_configure(int kt)
         c.rows[i] = (uint8_t)kt;
         c.colsb[i] = 64;
     }
-    _tile_loadconfig(&c);
+    /* ldtilecfg by hand: GCC 12 drops the stores to c before
+       _tile_loadconfig(&c) as dead (the builtin's operand is not seen to
+       read the struct), and the first tile instruction faults */
+    __asm__ volatile("ldtilecfg %0" : : "m"(c));
+}
+
+VCONV_INTERNAL void vconv_qconv_amx_end(const vconv_qplan *pl)
+{
+    (void)pl;
+    _tile_release();
 }
 
 /* np pixel blocks (at xa, xa + a1 bytes) x nb channel blocks over every
@@ -103,7 +117,7 @@ amx_block(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
     }
 }
 
-void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
+VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
                                      const uint32_t *xg, int g, int y,
                                      int tile, int x0, int x1, void *dst,
                                      size_t pix_stride, size_t ch_stride)
@@ -127,7 +141,6 @@ void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
     const bool two = pl->rows == 2 && y + 1 < p->oh;
     const size_t a1 = two ? (size_t)p->sh * pl->rowsz * 4
                           : (size_t)VCONV_QC_AMX_PIX * px;
-    amx_configure(pl->kt);
     for (int x = x0; x < x1; x += 2 * VCONV_QC_AMX_PIX) {
         const uint8_t *xa = xr + (size_t)x * px;
         const int np = two || x1 - x > VCONV_QC_AMX_PIX ? 2 : 1;
@@ -159,5 +172,4 @@ void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
             }
         }
     }
-    _tile_release();
 }

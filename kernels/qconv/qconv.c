@@ -42,6 +42,8 @@
 #if VCONV_ARCH_X86_64
 ROW_FN(vconv_qconv_row_int8__avx512vnni)
 ROW_FN(vconv_qconv_row_int8__avx512amx)
+VCONV_INTERNAL void vconv_qconv_amx_begin(const vconv_qplan *pl);
+VCONV_INTERNAL void vconv_qconv_amx_end(const vconv_qplan *pl);
 ROW_FN(vconv_qconv_row_bf16__avx512)
 ROW_FN(vconv_qconv_row_bf16__avx512bf16)
 ROW_FN(vconv_qconv_row_int8__avxvnni)
@@ -50,7 +52,7 @@ static const int tiles_zmm[][2] = {VCONV_QC_TILES_ZMM(T)};
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_vnni512 = {
     "direct_int8.avx512", vconv_qconv_row_int8__avx512vnni, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0, VCONV_QR_FIXED, false};
+    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
 /* AMX: tiles of 16 pixels x 1 or 2 vectors of channels (plan_tile); the
    rate (products a second over the nominal FMA rate x 4) measured, see
    q_estimate. */
@@ -59,7 +61,7 @@ static const int tiles_amx[][2] = {{2, VCONV_QC_AMX_PIX},
 static const vconv_qisa isa_amx512 = {
     "direct_int8amx.avx512", vconv_qconv_row_int8__avx512amx, tiles_amx,
     NT(tiles_amx), VCONV_QD_U8, VCONV_ISA_AVX512, 4.0, VCONV_QR_FIXED,
-    true};
+    true, vconv_qconv_amx_begin, vconv_qconv_amx_end};
 /* bf16: float32 FMAs on widened values, and vdpbf16ps, each at the rate
    of the machine model (dispatch/machine.h): its FMAs a cycle, its
    vdpbf16ps a cycle (2 products a lane). Measured: on an Emerald Rapids
@@ -70,23 +72,23 @@ static const vconv_qisa isa_amx512 = {
    GFLOP/s against the widened kernel's 110-114. */
 static const vconv_qisa isa_bf16_512 = {
     "direct_bf16.avx512", vconv_qconv_row_bf16__avx512, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0, VCONV_QR_FMA, false};
+    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0, VCONV_QR_FMA, false, NULL, NULL};
 static const vconv_qisa isa_bf16dot_512 = {
     "direct_bf16dot.avx512", vconv_qconv_row_bf16__avx512bf16, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 1.0, VCONV_QR_BF16DOT, false};
+    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 1.0, VCONV_QR_BF16DOT, false, NULL, NULL};
 static const vconv_qisa isa_avxvnni = {
     "direct_int8vnni.avx2", vconv_qconv_row_int8__avxvnni, tiles_pair,
-    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false};
+    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
 static const vconv_qisa isa_avx2 = {
     "direct_int8.avx2", vconv_qconv_row_int8__avx2, tiles_pair,
-    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false};
+    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
 #endif
 #if VCONV_ARCH_AARCH64
 ROW_FN(vconv_qconv_row_int8__neondot)
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_neondot = {
     "direct_int8.neon", vconv_qconv_row_int8__neondot, tiles_pair,
-    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0, VCONV_QR_FIXED, false};
+    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
 #endif
 #undef T
 
@@ -254,6 +256,8 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     p = &pl->p; /* from here: the kernel's view */
     pl->kind = kind;
     pl->row = isa->row;
+    pl->begin = isa->begin;
+    pl->end = isa->end;
     pl->per = per;
     pl->dom = isa->dom;
     pl->cg = pl->cgu = vconv_div_up(p->icg, per);
@@ -735,6 +739,8 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
                 pl, src, (int)(ng / p->g), (int)(ng % p->g), yp,
                 xb + (size_t)ng * plane + (size_t)yp * pl->rowsz);
         }
+        if (pl->begin)
+            pl->begin(pl);
 #pragma omp for schedule(static)
         for (long j = 0; j < jobs; j++) {
             const int t = (int)(j % pl->ntile);
@@ -757,6 +763,8 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
             pl->row(pl, xb + (size_t)k * plane, g, y, t, 0, p->ow,
                     d + base * es, ps, cs);
         }
+        if (pl->end)
+            pl->end(pl);
     }
     return VCONV_OK;
 }

@@ -144,6 +144,10 @@ typedef struct {
                                 BF16DOT: its vdpbf16ps rate (machine.h) */
     bool pix;                /* AMX: the padded input pixel-major (see
                                 vconv_qplan.pix), tiles of 16 pixels */
+    /* called by each thread before its first row call of a run and after
+       its last (AMX: the tile configuration, then its release), or NULL */
+    void (*begin)(const struct vconv_qplan *pl);
+    void (*end)(const struct vconv_qplan *pl);
 } vconv_qisa;
 
 /* AMX (qconv-avx512amx.c): a tile multiply takes 16 pixels x kt channel
@@ -208,6 +212,8 @@ typedef struct vconv_qplan {
                                 lo = 0 */
     int zp;                  /* int8 dst zero point */
     vconv_qrow_fn row;
+    void (*begin)(const struct vconv_qplan *pl); /* vconv_qisa's */
+    void (*end)(const struct vconv_qplan *pl);
 } vconv_qplan;
 
 #endif
