@@ -52,15 +52,15 @@ static const int tiles_zmm[][2] = {VCONV_QC_TILES_ZMM(T)};
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_vnni512 = {
     "direct_int8.avx512", vconv_qconv_row_int8__avx512vnni, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
-/* AMX: tiles of 16 pixels x 1 or 2 vectors of channels (plan_tile); the
-   rate (products a second over the nominal FMA rate x 4) measured, see
-   q_estimate. */
+    NT(tiles_zmm), VCONV_QD_U8, VCONV_ISA_AVX512, 1.0, VCONV_QR_FIXED,
+    false, NULL, NULL};
+/* AMX: tiles of 16 pixels x 1 or 2 vectors of channels (plan_tile); its
+   estimate counts tile multiplies (q_estimate), not the rate. */
 static const int tiles_amx[][2] = {{2, VCONV_QC_AMX_PIX},
                                    {1, VCONV_QC_AMX_PIX}};
 static const vconv_qisa isa_amx512 = {
     "direct_int8amx.avx512", vconv_qconv_row_int8__avx512amx, tiles_amx,
-    NT(tiles_amx), VCONV_QD_U8, VCONV_ISA_AVX512, 4.0, VCONV_QR_FIXED,
+    NT(tiles_amx), VCONV_QD_U8, VCONV_ISA_AVX512, 0.0, VCONV_QR_FIXED,
     true, vconv_qconv_amx_begin, vconv_qconv_amx_end};
 /* bf16: float32 FMAs on widened values, and vdpbf16ps, each at the rate
    of the machine model (dispatch/machine.h): its FMAs a cycle, its
@@ -72,23 +72,28 @@ static const vconv_qisa isa_amx512 = {
    GFLOP/s against the widened kernel's 110-114. */
 static const vconv_qisa isa_bf16_512 = {
     "direct_bf16.avx512", vconv_qconv_row_bf16__avx512, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0, VCONV_QR_FMA, false, NULL, NULL};
+    NT(tiles_zmm), VCONV_QD_F32, VCONV_ISA_AVX512, 1.0, VCONV_QR_FMA,
+    false, NULL, NULL};
 static const vconv_qisa isa_bf16dot_512 = {
     "direct_bf16dot.avx512", vconv_qconv_row_bf16__avx512bf16, tiles_zmm,
-    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 1.0, VCONV_QR_BF16DOT, false, NULL, NULL};
+    NT(tiles_zmm), VCONV_QD_I16, VCONV_ISA_AVX512, 1.0, VCONV_QR_BF16DOT,
+    false, NULL, NULL};
 static const vconv_qisa isa_avxvnni = {
     "direct_int8vnni.avx2", vconv_qconv_row_int8__avxvnni, tiles_pair,
-    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
+    NT(tiles_pair), VCONV_QD_U8, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED,
+    false, NULL, NULL};
 static const vconv_qisa isa_avx2 = {
     "direct_int8.avx2", vconv_qconv_row_int8__avx2, tiles_pair,
-    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
+    NT(tiles_pair), VCONV_QD_I16, VCONV_ISA_AVX2, 1.0, VCONV_QR_FIXED,
+    false, NULL, NULL};
 #endif
 #if VCONV_ARCH_AARCH64
 ROW_FN(vconv_qconv_row_int8__neondot)
 static const int tiles_pair[][2] = {VCONV_QC_TILES_PAIR(T)};
 static const vconv_qisa isa_neondot = {
     "direct_int8.neon", vconv_qconv_row_int8__neondot, tiles_pair,
-    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0, VCONV_QR_FIXED, false, NULL, NULL};
+    NT(tiles_pair), VCONV_QD_S8, VCONV_ISA_NEON, 1.0, VCONV_QR_FIXED,
+    false, NULL, NULL};
 #endif
 #undef T
 
@@ -169,35 +174,6 @@ static bool q_supports(uint32_t kind, const vconv_qisa *isa,
     return true;
 }
 
-/* The ISA's nominal scale times the dot product's width (4 int8 or 2
-   16-bit products a lane) at the efficiency of the tile and the channel
-   padding. */
-static double q_estimate(uint32_t kind, const vconv_qisa *isa,
-                         const vconv_problem *p)
-{
-    int nbl = vconv_div_up(p->ocg, VCONV_QC_V), nb = 1, ur = 1;
-    plan_tile(p, isa, nbl, &nb, &ur);
-    const int per = per_of(kind, isa->dom);
-    int kt = 0, ks = 0;
-    if (isa->pix)
-        amx_k(vconv_div_up(p->icg, per), &kt, &ks);
-    double eff = (double)p->icg /
-                 (isa->pix ? kt * ks * per : vconv_round_up(p->icg, per)) *
-                 ((double)p->ocg / (vconv_round_up(nbl, nb) * VCONV_QC_V)) *
-                 ((double)p->ow / vconv_round_up(p->ow, ur)) * 0.8;
-    /* the nominal scale assumes two full-width FMAs a cycle */
-    const double rate = isa->model == VCONV_QR_FMA
-                            ? vconv_machine_peak_frac(isa->isa)
-                        : isa->model == VCONV_QR_BF16DOT
-                            ? vconv_machine_bf16dot() / 2.0
-                            : isa->rate;
-    if (rate <= 0)
-        return INFINITY;
-    return vconv_problem_flops(p) /
-           (vconv_isa_nominal_gflops(isa->isa) * 1e9 * per * rate * eff *
-            p->threads);
-}
-
 static void q_destroy(void *state)
 {
     vconv_qplan *pl = state;
@@ -231,6 +207,66 @@ static vconv_problem folded(const vconv_problem *p)
     v.pl = v.pr = 0;
     v.iw = p->ow;
     return v;
+}
+
+/* The estimate, in seconds: the products at the ISA's nominal scale times
+   the dot product's width (4 int8 or 2 16-bit products a lane) at the
+   efficiency of the tile and the channel padding, plus the epilogue of
+   every 16-channel output vector (Q_VEC_CYCLES: it and the padded rows
+   were most of the first layers' time, 25088 outputs of MNIST's conv1 in
+   11.8 us on a Sapphire Rapids core, against ~1 us of products). AMX
+   counts its tile multiplies instead, each the same whatever its K
+   (measured: tdpbusd issues once every ~18 cycles with 1 to 16 rows of K,
+   Q_TDP_L1; AlexNet conv4 ran at one every ~32, Q_TDP_L2, a row call's
+   weights, 110 KB, from L2), so a layer of few channel groups (a first
+   layer) goes to the vector kernel. */
+#define Q_NOMINAL_HZ 3.5e9 /* the nominal scale's clock (select.c) */
+#define Q_VEC_CYCLES 9.5
+#define Q_TDP_L1 18.0
+#define Q_TDP_L2 32.0
+#define Q_TDP_L1_BYTES 32768.0 /* a row call's weights that stay in L1 */
+static double q_estimate(uint32_t kind, const vconv_qisa *isa,
+                         const vconv_problem *p)
+{
+    const int per = per_of(kind, isa->dom);
+    const double vecs = (double)p->mb * p->g * p->oh * p->ow *
+                        vconv_div_up(p->ocg, VCONV_QC_V);
+    const double epi = vecs * Q_VEC_CYCLES / Q_NOMINAL_HZ;
+    if (isa->pix) {
+        const vconv_problem v = want_fold(p, per) ? folded(p) : *p;
+        int kt, ks, nb, ur;
+        amx_k(vconv_div_up(v.icg, per), &kt, &ks);
+        const int nbl = vconv_div_up(v.ocg, VCONV_QC_V);
+        plan_tile(&v, isa, nbl, &nb, &ur);
+        const bool two = v.ow <= VCONV_QC_AMX_PIX && v.oh > 1;
+        /* tile multiplies: pixel blocks x channel vectors x K steps */
+        const double blocks =
+            two ? 2.0 * vconv_div_up(v.oh, 2)
+                : (double)v.oh * vconv_div_up(v.ow, VCONV_QC_AMX_PIX);
+        const double tdp = (double)v.mb * v.g * blocks *
+                           vconv_round_up(nbl, nb) * v.kh * v.kw * ks;
+        const double wbytes =
+            (double)v.kh * v.kw * kt * ks * nb * VCONV_QC_V * 4;
+        const double c = wbytes <= Q_TDP_L1_BYTES ? Q_TDP_L1 : Q_TDP_L2;
+        return (tdp * c / Q_NOMINAL_HZ + epi) / p->threads;
+    }
+    int nbl = vconv_div_up(p->ocg, VCONV_QC_V), nb = 1, ur = 1;
+    plan_tile(p, isa, nbl, &nb, &ur);
+    double eff = (double)p->icg / vconv_round_up(p->icg, per) *
+                 ((double)p->ocg / (vconv_round_up(nbl, nb) * VCONV_QC_V)) *
+                 ((double)p->ow / vconv_round_up(p->ow, ur)) * 0.8;
+    /* the nominal scale assumes two full-width FMAs a cycle */
+    const double rate = isa->model == VCONV_QR_FMA
+                            ? vconv_machine_peak_frac(isa->isa)
+                        : isa->model == VCONV_QR_BF16DOT
+                            ? vconv_machine_bf16dot() / 2.0
+                            : isa->rate;
+    if (rate <= 0)
+        return INFINITY;
+    return vconv_problem_flops(p) /
+               (vconv_isa_nominal_gflops(isa->isa) * 1e9 * per * rate *
+                eff * p->threads) +
+           epi / p->threads;
 }
 
 static vconv_status q_create(const vconv_problem *p, const void *weights,
