@@ -117,6 +117,26 @@ amx_block(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
     }
 }
 
+/* qk_epilogue for nv pixels of one 16-channel vector, int8 dst, channels
+   consecutive (NHWC): the plan's vectors loaded once (qk_epilogue reloads
+   them after every store: a char store may alias the plan). */
+static void amx_finish_i8(const vconv_qplan *pl, int32_t (*acc)[16], int nv,
+                          size_t slot, char *d, size_t ps, int nch)
+{
+    const __mmask16 m = (__mmask16)((1u << nch) - 1);
+    const __m512i bias = _mm512_loadu_si512(pl->bias_i + slot);
+    const __m512 scale = _mm512_loadu_ps(pl->scale + slot);
+    const __m512 lo = _mm512_set1_ps(pl->lo), hi = _mm512_set1_ps(pl->hi);
+    const __m512i zp = _mm512_set1_epi32(pl->zp);
+    for (int u = 0; u < nv; u++) {
+        __m512i a = _mm512_add_epi32(_mm512_load_si512(acc[u]), bias);
+        __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(a), scale);
+        f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+        __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
+        _mm_mask_storeu_epi8(d + (size_t)u * ps, m, _mm512_cvtepi32_epi8(r));
+    }
+}
+
 VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
                                      const uint32_t *xg, int g, int y,
                                      int tile, int x0, int x1, void *dst,
@@ -137,6 +157,7 @@ VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
         (const uint8_t *)(xg + (size_t)y * p->sh * pl->rowsz);
     const size_t px = (size_t)p->sw * pl->cg * 4; /* bytes a pixel */
     int32_t acc[4][16][16] __attribute__((aligned(64)));
+    const bool i8dst = p->dst_dt != VCONV_F32;
     /* two rows a call (vconv_qplan.rows): block 1 is row y + 1's pixels */
     const bool two = pl->rows == 2 && y + 1 < p->oh;
     const size_t a1 = two ? (size_t)p->sh * pl->rowsz * 4
@@ -164,6 +185,12 @@ VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
                 const int nc = left < VCONV_QC_V ? left : VCONV_QC_V;
                 const size_t slot = slot0 + (size_t)b * VCONV_QC_V;
                 char *db = dk + (size_t)b * VCONV_QC_V * ch_stride * es;
+                if (i8dst && ch_stride == 1) {
+                    amx_finish_i8(pl, acc[k * 2 + b], nv, slot,
+                                  db + (size_t)xk * pix_stride, pix_stride,
+                                  nc);
+                    continue;
+                }
                 for (int u = 0; u < nv; u++)
                     qk_epilogue(pl,
                                 _mm512_load_si512(acc[k * 2 + b][u]), slot,
