@@ -39,7 +39,7 @@ for o in $objects; do
   IFS=$old_ifs
   base=$(basename "$o")
   stem=${base%%.*}  # conv_ref.c.o -> conv_ref
-  if echo "$stem" | grep -Eq '(^|[-_])(avx2|avx512|avx512vnni|avx512bf16|avxvnni|neon|neondot)($|[-_])'; then
+  if echo "$stem" | grep -Eq '(^|[-_])(avx2|avx512|avx512vnni|avx512bf16|avx512amx|avxvnni|neon|neondot)($|[-_])'; then
     skipped=$((skipped + 1))
     continue
   fi
