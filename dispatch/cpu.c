@@ -87,6 +87,9 @@ static void detect(void)
         if (r[2] & (1u << 11)) m |= VCONV_CPU_X86_AVX512VNNI;
         /* AMX-TILE (edx 24) and AMX-INT8 (edx 25); the OS state below */
         if ((r[3] & (3u << 24)) == (3u << 24)) m |= VCONV_CPU_X86_AMX;
+        /* AMX-TILE and AMX-BF16 (edx 22) */
+        if ((r[3] & (1u << 24)) && (r[3] & (1u << 22)))
+            m |= VCONV_CPU_X86_AMXBF16;
         uint32_t s1[4];
         cpuid(7, 1, s1);
         if (s1[0] & (1u << 4)) m |= VCONV_CPU_X86_AVXVNNI;
@@ -96,10 +99,11 @@ static void detect(void)
         uint64_t xcr0 = xgetbv0();
         if ((xcr0 & 0x6) == 0x6) m |= VCONV_CPU_X86_OS_YMM;
         if ((xcr0 & 0xe6) == 0xe6) m |= VCONV_CPU_X86_OS_ZMM;
-        if ((m & VCONV_CPU_X86_AMX) && !(amx_permitted(xcr0)))
-            m &= ~(uint32_t)VCONV_CPU_X86_AMX;
+        const uint32_t amx = VCONV_CPU_X86_AMX | VCONV_CPU_X86_AMXBF16;
+        if ((m & amx) && !amx_permitted(xcr0))
+            m &= ~amx;
     } else {
-        m &= ~(uint32_t)VCONV_CPU_X86_AMX;
+        m &= ~(uint32_t)(VCONV_CPU_X86_AMX | VCONV_CPU_X86_AMXBF16);
     }
     cpuid(0x80000000u, 0, r);
     if (r[0] >= 0x80000004u) {
@@ -268,6 +272,7 @@ void vconv_cpu_mask_str(uint32_t mask, char *buf, size_t len)
         {VCONV_CPU_X86_AVX512DQ, "avx512dq"}, {VCONV_CPU_X86_AVX512VL, "avx512vl"},
         {VCONV_CPU_X86_AVX512CD, "avx512cd"}, {VCONV_CPU_X86_AVX512VNNI, "avx512vnni"},
         {VCONV_CPU_X86_AVX512BF16, "avx512bf16"}, {VCONV_CPU_X86_AMX, "amx-int8"},
+        {VCONV_CPU_X86_AMXBF16, "amx-bf16"},
         {VCONV_CPU_X86_OSXSAVE, "osxsave"},   {VCONV_CPU_X86_OS_YMM, "os-ymm"},
         {VCONV_CPU_X86_OS_ZMM, "os-zmm"},     {VCONV_CPU_X86_AVXVNNI, "avx-vnni"},
             {VCONV_CPU_ARM_ASIMD, "asimd"},

@@ -31,12 +31,14 @@ enum {
     VCONV_CPU_ARM_SVE = 1u << 19,
     VCONV_CPU_ARM_I8MM = 1u << 20,
     VCONV_CPU_ARM_BF16 = 1u << 21,
+    VCONV_CPU_X86_AMXBF16 = 1u << 24,  /* AMX-TILE + AMX-BF16 and the OS's
+                                          tile state, as VCONV_CPU_X86_AMX */
     /* What the dispatcher uses: an ISA is usable when the CPU has every
        feature of it and the OS saves its registers. */
     VCONV_CPU_USE_AVX2 = 1u << 28,
     VCONV_CPU_USE_AVX512 = 1u << 29,
     VCONV_CPU_USE_NEON = 1u << 30,
-    VCONV_CPU_X86_ALL = 0xffffu,            /* bits 0..15: x86 */
+    VCONV_CPU_X86_ALL = 0x0100ffffu,        /* bits 0..15 and 24: x86 */
     VCONV_CPU_ARM_ALL = 0xff0000u,          /* bits 16..23: arm */
 };
 

@@ -212,6 +212,8 @@ static void test_int8_random(int count)
         {100, 20, 5, 36, 1, 2, 0, 1},
         /* AMX: 2 blocks of 16 pixels and a 5-pixel one, 4 groups */
         {12, 16, 4, 37, 3, 1, 1, 1},
+        /* AMX: a folded window of 120 bytes in 2 K steps of 15 groups */
+        {40, 24, 5, 21, 3, 1, 1, 1},
     };
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
         for (int v = 0; v < 2; v++) {
@@ -556,6 +558,26 @@ static void test_bf16_random(int count)
     big.layout = VCONV_NCHW;
     big.dst_type = VCONV_BF16;
     check_bf16_case(&big, &r, impls, ni, false);
+    /* AMX: 34 pairs of channels in 3 K steps of 12 (2 pairs padded), rows
+       of 37 pixels (2 full blocks and 5), stride 2 with 9-pixel rows (2
+       rows a call, the last alone), 3-channel first layer */
+    static const int shapes[][6] = {
+        /* ic oc h w k s */
+        {68, 40, 5, 37, 3, 1}, {32, 20, 9, 18, 3, 2}, {3, 32, 12, 33, 3, 1}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (int v = 0; v < 2; v++) {
+            const int *z = shapes[i];
+            vconv_conv_desc d = {
+                .batch = 1 + v, .in_channels = z[0], .out_channels = z[1],
+                .in_h = z[2], .in_w = z[3], .kernel_h = z[4],
+                .kernel_w = z[4], .stride_h = z[5], .stride_w = z[5],
+                .pad_top = 1, .pad_bottom = 1, .pad_left = 1,
+                .pad_right = 1, .layout = v ? VCONV_NCHW : VCONV_NHWC,
+                .activation = v ? VCONV_ACT_NONE : VCONV_ACT_RELU,
+                .src_type = VCONV_BF16,
+                .dst_type = v ? VCONV_BF16 : VCONV_F32};
+            check_bf16_case(&d, &r, impls, ni, v == 0);
+        }
 }
 
 /* --------------------------------------------- selection and CPU features */

@@ -1,9 +1,10 @@
 /*
- * qconv-avx512amx.c - int8 direct convolution on AMX (Sapphire Rapids and
- * later): tdpbusd multiplies a tile of 16 pixels x 4 * kt u8 activations
- * by a tile of 4 * kt x 16 s8 weights into 16 x 16 int32 (qconv.h,
- * VCONV_QC_AMX_PIX), then the AVX-512 requantization of the VNNI kernel
- * (qconv-epi-avx512.h).
+ * qconv-avx512amx.c - int8 and bf16 direct convolution on AMX (Sapphire
+ * Rapids and later): tdpbusd multiplies a tile of 16 pixels x 4 * kt u8
+ * activations by a tile of 4 * kt x 16 s8 weights into 16 x 16 int32,
+ * tdpbf16ps 16 pixels x 2 * kt bf16 by 2 * kt x 16 bf16 into 16 x 16
+ * float32 (qconv.h, VCONV_QC_AMX_PIX), then the AVX-512 epilogues of the
+ * vector kernels (qconv-epi-avx512.h).
  *
  * Tile registers: tmm0-3 the accumulators of 2 pixel blocks x 2 output
  * channel blocks (16 x 16 int32 each), tmm4-5 the pixel blocks' input
@@ -16,9 +17,10 @@
  * loaded once a thread and run (vconv_qconv_amx_begin: ldtilecfg took a
  * fifth of a row call's time on MNIST's first layer).
  *
- * Built with -mamx-tile -mamx-int8 (CMake: the file name); the dispatcher
- * calls it only where the CPU has AMX-INT8, the OS saves the tile state
- * and the process has its permission (dispatch/cpu.c).
+ * Built with -mamx-tile -mamx-int8 -mamx-bf16 -mavx512bf16 (CMake: the
+ * file name); the dispatcher calls the int8 entry only where the CPU has
+ * AMX-INT8, the bf16 one where it has AMX-BF16 and AVX512_BF16, each
+ * with the OS's tile state and the process's permission (dispatch/cpu.c).
  */
 #include <immintrin.h>
 
@@ -66,11 +68,21 @@ VCONV_INTERNAL void vconv_qconv_amx_end(const vconv_qplan *pl)
     _tile_release();
 }
 
+/* One tile multiply: tdpbf16ps (bf16 pairs into float32) or tdpbusd. */
+#define AMX_DOT(BF, c, a, b)                                                   \
+    do {                                                                       \
+        if (BF)                                                                \
+            _tile_dpbf16ps(c, a, b);                                           \
+        else                                                                   \
+            _tile_dpbusd(c, a, b);                                             \
+    } while (0)
+
 /* np pixel blocks (at xa, xa + a1 bytes) x nb channel blocks over every
-   tap and K step into acc[pixel block * 2 + channel block][16][16]. */
+   tap and K step into acc[pixel block * 2 + channel block][16][16]
+   (int32, or float32 for bf16). */
 static inline __attribute__((always_inline)) void
 amx_block(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
-          const uint8_t *wt, const int NP, const int NB,
+          const uint8_t *wt, const int NP, const int NB, const int BF,
           int32_t (*acc)[16][16])
 {
     const vconv_problem *p = &pl->p;
@@ -96,14 +108,14 @@ amx_block(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
             if (NB > 1)
                 _tile_loadd(7, b + 64, bs);
             _tile_loadd(4, a, as);
-            _tile_dpbusd(0, 4, 6);
+            AMX_DOT(BF, 0, 4, 6);
             if (NB > 1)
-                _tile_dpbusd(1, 4, 7);
+                AMX_DOT(BF, 1, 4, 7);
             if (NP > 1) {
                 _tile_loadd(5, a + a1, as);
-                _tile_dpbusd(2, 5, 6);
+                AMX_DOT(BF, 2, 5, 6);
                 if (NB > 1)
-                    _tile_dpbusd(3, 5, 7);
+                    AMX_DOT(BF, 3, 5, 7);
             }
         }
     }
@@ -117,8 +129,8 @@ amx_block(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
     }
 }
 
-/* qk_epilogue for nv pixels of one 16-channel vector, int8 dst, channels
-   consecutive (NHWC): the plan's vectors loaded once (qk_epilogue reloads
+/* qk_epi_i8 for nv pixels of one 16-channel vector, int8 dst, channels
+   consecutive (NHWC): the plan's vectors loaded once (qk_epi_i8 reloads
    them after every store: a char store may alias the plan). */
 static void amx_finish_i8(const vconv_qplan *pl, int32_t (*acc)[16], int nv,
                           size_t slot, char *d, size_t ps, int nch)
@@ -137,10 +149,11 @@ static void amx_finish_i8(const vconv_qplan *pl, int32_t (*acc)[16], int nv,
     }
 }
 
-VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
-                                     const uint32_t *xg, int g, int y,
-                                     int tile, int x0, int x1, void *dst,
-                                     size_t pix_stride, size_t ch_stride)
+/* The row call of either kind (BF: bf16, else int8), see qconv.h. */
+static inline __attribute__((always_inline)) void
+amx_row(const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
+        int x0, int x1, void *dst, size_t pix_stride, size_t ch_stride,
+        const int BF)
 {
     const vconv_problem *p = &pl->p;
     const int nb = pl->nb;
@@ -157,7 +170,7 @@ VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
         (const uint8_t *)(xg + (size_t)y * p->sh * pl->rowsz);
     const size_t px = (size_t)p->sw * pl->cg * 4; /* bytes a pixel */
     int32_t acc[4][16][16] __attribute__((aligned(64)));
-    const bool i8dst = p->dst_dt != VCONV_F32;
+    const bool i8fast = !BF && p->dst_dt != VCONV_F32 && ch_stride == 1;
     /* two rows a call (vconv_qplan.rows): block 1 is row y + 1's pixels */
     const bool two = pl->rows == 2 && y + 1 < p->oh;
     const size_t a1 = two ? (size_t)p->sh * pl->rowsz * 4
@@ -166,13 +179,13 @@ VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
         const uint8_t *xa = xr + (size_t)x * px;
         const int np = two || x1 - x > VCONV_QC_AMX_PIX ? 2 : 1;
         if (np == 2 && nb == 2)
-            amx_block(pl, xa, a1, wt, 2, 2, acc);
+            amx_block(pl, xa, a1, wt, 2, 2, BF, acc);
         else if (np == 2)
-            amx_block(pl, xa, a1, wt, 2, 1, acc);
+            amx_block(pl, xa, a1, wt, 2, 1, BF, acc);
         else if (nb == 2)
-            amx_block(pl, xa, a1, wt, 1, 2, acc);
+            amx_block(pl, xa, a1, wt, 1, 2, BF, acc);
         else
-            amx_block(pl, xa, a1, wt, 1, 1, acc);
+            amx_block(pl, xa, a1, wt, 1, 1, BF, acc);
         for (int k = 0; k < np; k++) {
             /* block k's first pixel and its dst (row y + 1: ow pixels on) */
             const int xk = two ? x : x + k * VCONV_QC_AMX_PIX;
@@ -185,18 +198,37 @@ VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(const vconv_qplan *pl,
                 const int nc = left < VCONV_QC_V ? left : VCONV_QC_V;
                 const size_t slot = slot0 + (size_t)b * VCONV_QC_V;
                 char *db = dk + (size_t)b * VCONV_QC_V * ch_stride * es;
-                if (i8dst && ch_stride == 1) {
+                if (i8fast) {
                     amx_finish_i8(pl, acc[k * 2 + b], nv, slot,
                                   db + (size_t)xk * pix_stride, pix_stride,
                                   nc);
                     continue;
                 }
-                for (int u = 0; u < nv; u++)
-                    qk_epilogue(pl,
-                                _mm512_load_si512(acc[k * 2 + b][u]), slot,
-                                db + (size_t)(xk + u) * pix_stride * es,
-                                ch_stride, nc);
+                for (int u = 0; u < nv; u++) {
+                    char *du = db + (size_t)(xk + u) * pix_stride * es;
+                    if (BF)
+                        qk_epi_bf16(pl,
+                                    _mm512_load_ps(acc[k * 2 + b][u]),
+                                    slot, du, ch_stride, nc);
+                    else
+                        qk_epi_i8(pl, _mm512_load_si512(acc[k * 2 + b][u]),
+                                  slot, du, ch_stride, nc);
+                }
             }
         }
     }
+}
+
+VCONV_INTERNAL void vconv_qconv_row_int8__avx512amx(
+    const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
+    int x0, int x1, void *dst, size_t pix_stride, size_t ch_stride)
+{
+    amx_row(pl, xg, g, y, tile, x0, x1, dst, pix_stride, ch_stride, 0);
+}
+
+VCONV_INTERNAL void vconv_qconv_row_bf16__avx512amx(
+    const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
+    int x0, int x1, void *dst, size_t pix_stride, size_t ch_stride)
+{
+    amx_row(pl, xg, g, y, tile, x0, x1, dst, pix_stride, ch_stride, 1);
 }

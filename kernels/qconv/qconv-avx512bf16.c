@@ -20,34 +20,6 @@
 #define QK_DOT(a, x, w) _mm512_dpbf16_ps(a, (__m512bh)(x), (__m512bh)(w))
 #define QK_NAME vconv_qconv_row_bf16__avx512bf16
 
-static inline __attribute__((always_inline)) void
-qk_epilogue(const vconv_qplan *pl, __m512 a, size_t slot, char *d, size_t cs,
-            int nch)
-{
-    const __mmask16 m = (__mmask16)((1u << nch) - 1);
-    a = _mm512_add_ps(a, _mm512_loadu_ps(pl->bias_f + slot));
-    if (pl->p.act == VCONV_ACT_RELU)
-        a = _mm512_max_ps(a, _mm512_setzero_ps());
-    if (pl->p.dst_dt == VCONV_F32) {
-        if (cs == 1) {
-            _mm512_mask_storeu_ps(d, m, a);
-        } else {
-            float t[16];
-            _mm512_storeu_ps(t, a);
-            for (int i = 0; i < nch; i++)
-                ((float *)d)[(size_t)i * cs] = t[i];
-        }
-        return;
-    }
-    __m256i h = (__m256i)_mm512_cvtneps_pbh(a);
-    if (cs == 1) {
-        _mm256_mask_storeu_epi16(d, m, h);
-    } else {
-        uint16_t t[16];
-        _mm256_storeu_si256((__m256i *)t, h);
-        for (int i = 0; i < nch; i++)
-            ((uint16_t *)d)[(size_t)i * cs] = t[i];
-    }
-}
-
+#include "qconv-epi-avx512.h"
+#define qk_epilogue qk_epi_bf16
 #include "qconv-kernel.h"

@@ -21,4 +21,5 @@
 #define QK_NAME vconv_qconv_row_int8__avx512vnni
 
 #include "qconv-epi-avx512.h"
+#define qk_epilogue qk_epi_i8
 #include "qconv-kernel.h"

@@ -1,9 +1,11 @@
 /*
- * qconv-epi-avx512.h - the int8 epilogue of the AVX-512 kernels (VNNI and
- * AMX), static inline code for files built with AVX-512 flags only: the
- * contract's requantization (vconv.h): float products, round to nearest
- * even (cvtps2dq under the default MXCSR), saturation by clamping in float
- * before the conversion.
+ * qconv-epi-avx512.h - the epilogues of the AVX-512 low-precision kernels
+ * (VNNI, AVX512_BF16, AMX), static inline code for files built with
+ * AVX-512 flags only. int8: the contract's requantization (vconv.h):
+ * float products, round to nearest even (cvtps2dq under the default
+ * MXCSR), saturation by clamping in float before the conversion. bf16
+ * (files built with -mavx512bf16): bias, ReLU, a float32 or bf16 store
+ * (vcvtneps2bf16: round to nearest even).
  */
 #ifndef VCONV_QCONV_EPI_AVX512_H
 #define VCONV_QCONV_EPI_AVX512_H
@@ -12,11 +14,11 @@
 
 #include "qconv.h"
 
-/* Finishes one vector of 16 output channels' accumulators a (bias - the
+/* int8: finishes one vector of 16 output channels' accumulators a (bias - the
    zero point's sum, scale, clamp, zero point) and stores its first nch
    channels at d, d + cs, ... (elements of the dst type). */
 static inline __attribute__((always_inline)) void
-qk_epilogue(const vconv_qplan *pl, __m512i a, size_t slot, char *d, size_t cs,
+qk_epi_i8(const vconv_qplan *pl, __m512i a, size_t slot, char *d, size_t cs,
             int nch)
 {
     const __mmask16 m = (__mmask16)((1u << nch) - 1);
@@ -50,5 +52,40 @@ qk_epilogue(const vconv_qplan *pl, __m512i a, size_t slot, char *d, size_t cs,
             ((uint8_t *)d)[(size_t)i * cs] = t[i];
     }
 }
+
+#if defined(__AVX512BF16__)
+/* bf16: finishes one vector of 16 float32 accumulators a (bias, ReLU) and
+   stores its first nch channels at d, d + cs, ... as f32 or bf16. */
+static inline __attribute__((always_inline)) void
+qk_epi_bf16(const vconv_qplan *pl, __m512 a, size_t slot, char *d, size_t cs,
+            int nch)
+{
+    const __mmask16 m = (__mmask16)((1u << nch) - 1);
+    a = _mm512_add_ps(a, _mm512_loadu_ps(pl->bias_f + slot));
+    if (pl->p.act == VCONV_ACT_RELU)
+        a = _mm512_max_ps(a, _mm512_setzero_ps());
+    if (pl->p.dst_dt == VCONV_F32) {
+        if (cs == 1) {
+            _mm512_mask_storeu_ps(d, m, a);
+        } else {
+            float t[16];
+            _mm512_storeu_ps(t, a);
+            for (int i = 0; i < nch; i++)
+                ((float *)d)[(size_t)i * cs] = t[i];
+        }
+        return;
+    }
+    __m256i h = (__m256i)_mm512_cvtneps_pbh(a);
+    if (cs == 1) {
+        _mm256_mask_storeu_epi16(d, m, h);
+    } else {
+        uint16_t t[16];
+        _mm256_storeu_si256((__m256i *)t, h);
+        for (int i = 0; i < nch; i++)
+            ((uint16_t *)d)[(size_t)i * cs] = t[i];
+    }
+}
+
+#endif
 
 #endif

@@ -42,6 +42,7 @@
 #if VCONV_ARCH_X86_64
 ROW_FN(vconv_qconv_row_int8__avx512vnni)
 ROW_FN(vconv_qconv_row_int8__avx512amx)
+ROW_FN(vconv_qconv_row_bf16__avx512amx)
 VCONV_INTERNAL void vconv_qconv_amx_begin(const vconv_qplan *pl);
 VCONV_INTERNAL void vconv_qconv_amx_end(const vconv_qplan *pl);
 ROW_FN(vconv_qconv_row_bf16__avx512)
@@ -61,6 +62,10 @@ static const int tiles_amx[][2] = {{2, VCONV_QC_AMX_PIX},
 static const vconv_qisa isa_amx512 = {
     "direct_int8amx.avx512", vconv_qconv_row_int8__avx512amx, tiles_amx,
     NT(tiles_amx), VCONV_QD_U8, VCONV_ISA_AVX512, 0.0, VCONV_QR_FIXED,
+    true, vconv_qconv_amx_begin, vconv_qconv_amx_end};
+static const vconv_qisa isa_amxbf16 = {
+    "direct_bf16amx.avx512", vconv_qconv_row_bf16__avx512amx, tiles_amx,
+    NT(tiles_amx), VCONV_QD_I16, VCONV_ISA_AVX512, 0.0, VCONV_QR_FIXED,
     true, vconv_qconv_amx_begin, vconv_qconv_amx_end};
 /* bf16: float32 FMAs on widened values, and vdpbf16ps, each at the rate
    of the machine model (dispatch/machine.h): its FMAs a cycle, its
@@ -190,13 +195,17 @@ static void q_destroy(void *state)
 static bool want_fold(const vconv_problem *p, int per, bool pix)
 {
     const int k = p->kw * p->icg;
-    if (vconv_problem_kind(p) != VCONV_DT_INT8 || per == 1 || p->kw == 1 ||
-        k > 64)
+    const bool i8 = vconv_problem_kind(p) == VCONV_DT_INT8;
+    if (per == 1 || p->kw == 1)
         return false;
     /* AMX: a tile multiply costs the same for 1 to 16 groups of K, so a
-       window that fits one (<= 64 bytes) costs kw times fewer */
+       window of <= 2 K steps (128 bytes) costs about kw / 2 times fewer
+       (AlexNet conv1 bf16: 33 values in 2 steps a tap row, not 11 taps
+       of 2 groups) */
     if (pix)
-        return true;
+        return k * (i8 ? 1 : 2) <= 128;
+    if (!i8 || k > 64)
+        return false;
     return (double)vconv_round_up(k, per) / k <
            (double)vconv_round_up(p->icg, per) / p->icg - 1e-9;
 }
@@ -444,6 +453,7 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
 #if VCONV_ARCH_X86_64
 ENTRY_FNS(vnni512, VCONV_DT_INT8, isa_vnni512)
 ENTRY_FNS(amx512, VCONV_DT_INT8, isa_amx512)
+ENTRY_FNS(amxbf16, VCONV_DT_BF16, isa_amxbf16)
 ENTRY_FNS(bf16_512, VCONV_DT_BF16, isa_bf16_512)
 ENTRY_FNS(bf16dot_512, VCONV_DT_BF16, isa_bf16dot_512)
 ENTRY_FNS(avxvnni, VCONV_DT_INT8, isa_avxvnni)
@@ -606,6 +616,73 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
 /* One padded row under fold: column x holds output column x's window
    (kernel taps j, then channels), the zero point outside the input; the
    window is put together in t[] and stored as groups. */
+/* pad_row_fold for bf16 (AMX only, pixel-major): column x holds output
+   column x's window (taps j, then channels) as 16-bit values, 0 outside
+   the input and past the window. NHWC, groups 1, dilation 1: the row
+   padded once into raw and the windows read from it as words (as the
+   int8 path below); else value by value. */
+static void pad_row_fold16(const vconv_qplan *pl, const void *src, int n,
+                           int g, int yp, uint32_t *xr)
+{
+    const vconv_problem *p = &pl->real;
+    const int iy = yp - p->pt, cg = pl->cg, wph = pl->wph;
+    const int icg = p->icg, kw = p->kw, kwin = kw * icg;
+    const bool row_in = iy >= 0 && iy < p->ih;
+    const uint16_t *s16 = src;
+    enum { RAW = 2048 }; /* 16-bit values */
+    const size_t rawn = ((size_t)(wph - 1) * p->sw + kw) * p->ic;
+    if (p->layout == VCONV_NHWC && p->dw == 1 && p->g == 1 &&
+        rawn + 2 <= RAW) {
+        uint16_t raw[RAW];
+        memset(raw, 0, (rawn + 2) * 2);
+        const size_t at = (size_t)p->pl * p->ic;
+        if (row_in && at < rawn) {
+            size_t nv = (size_t)p->iw * p->ic;
+            if (nv > rawn - at)
+                nv = rawn - at;
+            memcpy(raw + at, s16 + ((size_t)n * p->ih + iy) * p->iw * p->ic,
+                   nv * 2);
+        }
+        const int full = kwin / 2;          /* whole pairs of the window */
+        const size_t step = (size_t)p->sw * p->ic;
+        for (int x = 0; x < wph; x++) {
+            const uint16_t *w = raw + (size_t)x * step;
+            uint32_t *d = xr + (size_t)x * cg;
+            uint32_t u;
+            for (int c = 0; c < full; c++) {
+                memcpy(&u, w + 2 * c, 4);
+                d[c] = u;
+            }
+            int c = full;
+            if (kwin & 1)
+                d[c++] = w[kwin - 1]; /* the low half: the last value */
+            for (; c < cg; c++)
+                d[c] = 0;
+        }
+        return;
+    }
+    memset(xr, 0, (size_t)wph * cg * 4);
+    if (!row_in)
+        return;
+    for (int x = 0; x < vconv_min_i(wph, p->ow); x++) {
+        uint16_t *d = (uint16_t *)(void *)(xr + (size_t)x * cg);
+        for (int j = 0; j < kw; j++) {
+            const int ix = x * p->sw - p->pl + j * p->dw;
+            if (ix < 0 || ix >= p->iw)
+                continue;
+            for (int c = 0; c < icg; c++) {
+                const size_t ch = (size_t)g * icg + c;
+                d[j * icg + c] =
+                    p->layout == VCONV_NHWC
+                        ? s16[(((size_t)n * p->ih + iy) * p->iw + ix) *
+                                  p->ic + ch]
+                        : s16[(((size_t)n * p->ic + ch) * p->ih + iy) *
+                                  p->iw + ix];
+            }
+        }
+    }
+}
+
 static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
                          int g, int yp, uint32_t *xr)
 {
@@ -621,8 +698,12 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
     const uint8_t flip = (p->src_dt == VCONV_S8) != to_s8 ? 0x80 : 0;
     const uint8_t zb = (uint8_t)pl->fill; /* the zero point (low byte) */
     const size_t c0 = (size_t)g * icg;
-    uint8_t t[64 + 4];
+    uint8_t t[128 + 4];
     const int kwin = kw * icg; /* the window's values; cg * per >= kwin */
+    if (pl->kind == VCONV_DT_BF16) {
+        pad_row_fold16(pl, src, n, g, yp, xr);
+        return;
+    }
     /* NHWC, groups 1, dilation 1, 4 values a word, a row that fits raw:
        the row padded once (the zero point around the input's bytes, which
        are flipped into the kernel's domain), then every column's window
@@ -686,7 +767,9 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
                     uint32_t u;
                     memcpy(&u, s8 + at + 4 * (size_t)c, 4);
                     const int nb = kwin - 4 * c; /* window bytes here */
-                    if (nb >= 4) {
+                    if (nb <= 0) { /* a padded group (AMX) */
+                        u = pl->fill;
+                    } else if (nb >= 4) {
                         u ^= flip4;
                     } else { /* little endian: bytes 0..nb-1 are ours */
                         const uint32_t keep = (1u << (8 * nb)) - 1u;
@@ -745,53 +828,60 @@ static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
 }
 
 /* One padded row, pixel-major (AMX, vconv_qplan.pix): xr[iwp][cg] words,
-   a pixel's channels as consecutive bytes (u8: s8 src flipped by +128),
-   the zero point in the padding and in the bytes past the group's
-   channels (their weights are 0). */
+   a pixel's channels as consecutive values (int8: bytes, an s8 src
+   flipped by +128 into u8; bf16: 16-bit words), the zero point (bf16: 0)
+   in the padding and past the group's channels (their weights are 0). */
 static void pad_row_pix(const vconv_qplan *pl, const void *src, int n, int g,
                         int yp, uint32_t *xr)
 {
     const vconv_problem *p = &pl->p;
     const int iy = yp - p->pt, iwp = pl->iwp, icg = p->icg;
     const size_t pixb = 4 * (size_t)pl->cg; /* bytes a padded pixel */
-    const uint8_t zb = (uint8_t)pl->fill;
+    const bool i8 = pl->kind == VCONV_DT_INT8;
+    const size_t es = i8 ? 1 : 2, cb = (size_t)icg * es; /* channel bytes */
+    const uint8_t zb = (uint8_t)pl->fill;                /* bf16: 0 */
     uint8_t *d8 = (uint8_t *)xr;
     if (iy < 0 || iy >= p->ih) {
         memset(d8, zb, (size_t)iwp * pixb);
         return;
     }
     const int x0 = vconv_min_i(p->pl, iwp);
-    const int x1 = vconv_min_i(iwp, p->pl + p->iw);
+    const int x1 = vconv_max_i(x0, vconv_min_i(iwp, p->pl + p->iw));
     memset(d8, zb, (size_t)x0 * pixb);
-    if (x1 > x0)
-        memset(d8 + (size_t)x1 * pixb, zb, (size_t)(iwp - x1) * pixb);
-    else
-        memset(d8 + (size_t)x0 * pixb, zb, (size_t)(iwp - x0) * pixb);
-    if (x1 <= x0)
-        return;
-    const uint8_t flip = p->src_dt == VCONV_S8 ? 0x80 : 0;
-    const uint8_t *s8 = src;
+    memset(d8 + (size_t)x1 * pixb, zb, (size_t)(iwp - x1) * pixb);
+    const uint8_t flip = i8 && p->src_dt == VCONV_S8 ? 0x80 : 0;
     const size_t c0 = (size_t)g * icg;
     if (p->layout == VCONV_NHWC) {
-        const uint8_t *s =
-            s8 + ((size_t)n * p->ih + iy) * p->iw * p->ic + c0;
+        const uint8_t *s = (const uint8_t *)src +
+                           (((size_t)n * p->ih + iy) * p->iw * p->ic + c0) *
+                               es;
         for (int x = x0; x < x1; x++) {
-            const uint8_t *sp = s + (size_t)(x - p->pl) * p->ic;
+            const uint8_t *sp = s + (size_t)(x - p->pl) * p->ic * es;
             uint8_t *dp = d8 + (size_t)x * pixb;
-            for (int c = 0; c < icg; c++)
-                dp[c] = sp[c] ^ flip;
-            memset(dp + icg, zb, pixb - (size_t)icg);
+            if (flip)
+                for (size_t c = 0; c < cb; c++)
+                    dp[c] = sp[c] ^ flip;
+            else
+                memcpy(dp, sp, cb);
+            memset(dp + cb, zb, pixb - cb);
         }
         return;
     }
     for (int x = x0; x < x1; x++)
-        memset(d8 + (size_t)x * pixb + icg, zb, pixb - (size_t)icg);
+        memset(d8 + (size_t)x * pixb + cb, zb, pixb - cb);
     const size_t hw = (size_t)p->ih * p->iw;
     for (int c = 0; c < icg; c++) {
-        const uint8_t *sp = s8 + ((size_t)n * p->ic + c0 + c) * hw +
-                            (size_t)iy * p->iw - p->pl;
-        for (int x = x0; x < x1; x++)
-            d8[(size_t)x * pixb + c] = sp[x] ^ flip;
+        const size_t at = ((size_t)n * p->ic + c0 + c) * hw +
+                          (size_t)iy * p->iw;
+        if (i8) {
+            const uint8_t *sp = (const uint8_t *)src + at;
+            for (int x = x0; x < x1; x++)
+                d8[(size_t)x * pixb + c] = sp[x - p->pl] ^ flip;
+        } else {
+            const uint16_t *sp = (const uint16_t *)src + at;
+            for (int x = x0; x < x1; x++)
+                memcpy(d8 + (size_t)x * pixb + 2 * c, sp + (x - p->pl), 2);
+        }
     }
 }
 
@@ -868,6 +958,9 @@ ENTRY(vconv_impl_direct_int8_avx512, "direct_int8.avx512", vnni512,
       VCONV_ISA_AVX512, VCONV_DT_INT8, VCONV_CPU_X86_AVX512VNNI)
 ENTRY(vconv_impl_direct_int8amx_avx512, "direct_int8amx.avx512", amx512,
       VCONV_ISA_AVX512, VCONV_DT_INT8, VCONV_CPU_X86_AMX)
+ENTRY(vconv_impl_direct_bf16amx_avx512, "direct_bf16amx.avx512", amxbf16,
+      VCONV_ISA_AVX512, VCONV_DT_BF16,
+      VCONV_CPU_X86_AMXBF16 | VCONV_CPU_X86_AVX512BF16)
 ENTRY(vconv_impl_direct_bf16_avx512, "direct_bf16.avx512", bf16_512,
       VCONV_ISA_AVX512, VCONV_DT_BF16, 0)
 ENTRY(vconv_impl_direct_bf16dot_avx512, "direct_bf16dot.avx512", bf16dot_512,
