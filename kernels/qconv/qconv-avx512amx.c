@@ -149,6 +149,26 @@ static void amx_finish_i8(const vconv_qplan *pl, int32_t (*acc)[16], int nv,
     }
 }
 
+/* The epilogue of accumulator rows u0 .. u0 + nv - 1 of one block and
+   channel vector into nv pixels at d, d + ps, ... (elements). */
+static inline __attribute__((always_inline)) void
+amx_epi(const vconv_qplan *pl, int32_t (*acc)[16], int u0, int nv,
+        size_t slot, char *d, size_t ps, size_t cs, size_t es, int nc,
+        const int BF, bool i8fast)
+{
+    if (!BF && i8fast) {
+        amx_finish_i8(pl, acc + u0, nv, slot, d, ps, nc);
+        return;
+    }
+    for (int u = 0; u < nv; u++) {
+        char *du = d + (size_t)u * ps * es;
+        if (BF)
+            qk_epi_bf16(pl, _mm512_load_ps(acc[u0 + u]), slot, du, cs, nc);
+        else
+            qk_epi_i8(pl, _mm512_load_si512(acc[u0 + u]), slot, du, cs, nc);
+    }
+}
+
 /* The row call of either kind (BF: bf16, else int8), see qconv.h. */
 static inline __attribute__((always_inline)) void
 amx_row(const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
@@ -166,11 +186,55 @@ amx_row(const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
     const int nch = p->ocg - tile * (int)nbv;
     const size_t es = vconv_dtype_size(p->dst_dt);
     char *d = (char *)dst + (size_t)tile * nbv * ch_stride * es;
-    const uint8_t *xr =
-        (const uint8_t *)(xg + (size_t)y * p->sh * pl->rowsz);
     const size_t px = (size_t)p->sw * pl->cg * 4; /* bytes a pixel */
     int32_t acc[4][16][16] __attribute__((aligned(64)));
     const bool i8fast = !BF && p->dst_dt != VCONV_F32 && ch_stride == 1;
+    if (pl->flat) {
+        /* pixels [32 y, 32 y + 32) of the run of oh rows of iwp */
+        const int iwp = pl->iwp, run = p->oh * iwp;
+        const int f0 = y * 2 * VCONV_QC_AMX_PIX;
+        const uint8_t *xa = (const uint8_t *)xg + (size_t)f0 * px;
+        const size_t a1 = (size_t)VCONV_QC_AMX_PIX * px;
+        const int np = run - f0 > VCONV_QC_AMX_PIX ? 2 : 1;
+        if (np == 2 && nb == 2)
+            amx_block(pl, xa, a1, wt, 2, 2, BF, acc);
+        else if (np == 2)
+            amx_block(pl, xa, a1, wt, 2, 1, BF, acc);
+        else if (nb == 2)
+            amx_block(pl, xa, a1, wt, 1, 2, BF, acc);
+        else
+            amx_block(pl, xa, a1, wt, 1, 1, BF, acc);
+        for (int k = 0; k < np; k++)
+            for (int b = 0; b < nb; b++) {
+                const int left = nch - b * VCONV_QC_V;
+                if (left <= 0)
+                    break;
+                const int nc = left < VCONV_QC_V ? left : VCONV_QC_V;
+                const size_t slot = slot0 + (size_t)b * VCONV_QC_V;
+                char *db = d + (size_t)b * VCONV_QC_V * ch_stride * es;
+                const int fb = f0 + k * VCONV_QC_AMX_PIX;
+                /* the block's pixels, a run of them a row */
+                for (int u = 0; u < VCONV_QC_AMX_PIX && fb + u < run;) {
+                    const int yy = (fb + u) / iwp, xx = (fb + u) % iwp;
+                    if (xx >= p->ow) {
+                        u += iwp - xx;
+                        continue;
+                    }
+                    const int n = vconv_min_i(p->ow - xx,
+                                              VCONV_QC_AMX_PIX - u);
+                    amx_epi(pl, acc[k * 2 + b], u, n, slot,
+                            db + ((size_t)yy * p->ow + xx) * pix_stride *
+                                     es,
+                            pix_stride, ch_stride, es, nc, BF, i8fast);
+                    u += n;
+                }
+            }
+        (void)x0;
+        (void)x1;
+        return;
+    }
+    const uint8_t *xr =
+        (const uint8_t *)(xg + (size_t)y * p->sh * pl->rowsz);
     /* two rows a call (vconv_qplan.rows): block 1 is row y + 1's pixels */
     const bool two = pl->rows == 2 && y + 1 < p->oh;
     const size_t a1 = two ? (size_t)p->sh * pl->rowsz * 4
@@ -198,22 +262,9 @@ amx_row(const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
                 const int nc = left < VCONV_QC_V ? left : VCONV_QC_V;
                 const size_t slot = slot0 + (size_t)b * VCONV_QC_V;
                 char *db = dk + (size_t)b * VCONV_QC_V * ch_stride * es;
-                if (i8fast) {
-                    amx_finish_i8(pl, acc[k * 2 + b], nv, slot,
-                                  db + (size_t)xk * pix_stride, pix_stride,
-                                  nc);
-                    continue;
-                }
-                for (int u = 0; u < nv; u++) {
-                    char *du = db + (size_t)(xk + u) * pix_stride * es;
-                    if (BF)
-                        qk_epi_bf16(pl,
-                                    _mm512_load_ps(acc[k * 2 + b][u]),
-                                    slot, du, ch_stride, nc);
-                    else
-                        qk_epi_i8(pl, _mm512_load_si512(acc[k * 2 + b][u]),
-                                  slot, du, ch_stride, nc);
-                }
+                amx_epi(pl, acc[k * 2 + b], 0, nv, slot,
+                        db + (size_t)xk * pix_stride * es, pix_stride,
+                        ch_stride, es, nc, BF, i8fast);
             }
         }
     }

@@ -156,6 +156,27 @@ static void amx_k(int cg, int *kt, int *ks)
     *kt = vconv_div_up(cg, *ks);
 }
 
+/* AMX: the 16-pixel blocks of an image and group (the tile multiplies
+   per channel vector and K step), and whether the flat walk takes fewer
+   (vconv_qplan.flat). */
+static double amx_blocks(const vconv_problem *v, bool *flat)
+{
+    const double rows = v->ow <= VCONV_QC_AMX_PIX && v->oh > 1
+                            ? 2.0 * vconv_div_up(v->oh, 2)
+                            : (double)v->oh * vconv_div_up(v->ow,
+                                                           VCONV_QC_AMX_PIX);
+    *flat = false;
+    if (v->sh == 1 && v->sw == 1) {
+        const double run = (double)v->oh * (v->ow + (v->kw - 1) * v->dw);
+        const double f = ceil(run / VCONV_QC_AMX_PIX);
+        if (f < rows && run < INT32_MAX / 2) {
+            *flat = true;
+            return f;
+        }
+    }
+    return rows;
+}
+
 static bool q_supports(uint32_t kind, const vconv_qisa *isa,
                        const vconv_problem *p, char *why, size_t len)
 {
@@ -198,12 +219,15 @@ static bool want_fold(const vconv_problem *p, int per, bool pix)
     const bool i8 = vconv_problem_kind(p) == VCONV_DT_INT8;
     if (per == 1 || p->kw == 1)
         return false;
-    /* AMX: a tile multiply costs the same for 1 to 16 groups of K, so a
-       window of <= 2 K steps (128 bytes) costs about kw / 2 times fewer
-       (AlexNet conv1 bf16: 33 values in 2 steps a tap row, not 11 taps
-       of 2 groups) */
+    /* AMX: a tile multiply costs the same for 1 to 16 groups of K, so on
+       a first layer (<= 4 groups) a window of <= 2 K steps (128 bytes)
+       costs about kw / 2 times fewer (AlexNet conv1 bf16: 33 values in 2
+       steps a tap row, not 11 taps of 2 groups); on wider layers the
+       padded input kw times the size cost more than the multiplies saved
+       (CIFAR-VGG conv1_2 int8, 32 channels: 1.6x oneDNN unfolded, 0.9x
+       folded) */
     if (pix)
-        return k * (i8 ? 1 : 2) <= 128;
+        return vconv_div_up(p->icg, per) <= 4 && k * (i8 ? 1 : 2) <= 128;
     if (!i8 || k > 64)
         return false;
     return (double)vconv_round_up(k, per) / k <
@@ -251,11 +275,9 @@ static double q_estimate(uint32_t kind, const vconv_qisa *isa,
         amx_k(vconv_div_up(v.icg, per), &kt, &ks);
         const int nbl = vconv_div_up(v.ocg, VCONV_QC_V);
         plan_tile(&v, isa, nbl, &nb, &ur);
-        const bool two = v.ow <= VCONV_QC_AMX_PIX && v.oh > 1;
         /* tile multiplies: pixel blocks x channel vectors x K steps */
-        const double blocks =
-            two ? 2.0 * vconv_div_up(v.oh, 2)
-                : (double)v.oh * vconv_div_up(v.ow, VCONV_QC_AMX_PIX);
+        bool flat;
+        const double blocks = amx_blocks(&v, &flat);
         const double tdp = (double)v.mb * v.g * blocks *
                            vconv_round_up(nbl, nb) * v.kh * v.kw * ks;
         const double wbytes =
@@ -322,6 +344,21 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     pl->ihp = (p->oh - 1) * p->sh + (p->kh - 1) * p->dh + 1;
     pl->iwp = (vconv_round_up(p->ow, pl->ur) - 1) * p->sw +
               (p->kw - 1) * p->dw + 1;
+    pl->calls = vconv_div_up(p->oh, pl->rows);
+    if (pl->pix)
+        amx_blocks(p, &pl->flat);
+    if (pl->flat) {
+        /* one run of oh * iwp pixels; rows of fill past the padded input
+           for the last call's 32 pixels and its taps */
+        pl->rows = 1;
+        pl->iwp = p->ow + (p->kw - 1) * p->dw;
+        pl->calls = vconv_div_up(p->oh * pl->iwp, 2 * VCONV_QC_AMX_PIX);
+        const long last = (long)pl->calls * 2 * VCONV_QC_AMX_PIX +
+                          (long)(p->kh - 1) * p->dh * pl->iwp +
+                          (long)(p->kw - 1) * p->dw;
+        pl->ihp = vconv_max_i(pl->ihp, (int)((last + pl->iwp - 1) /
+                                             pl->iwp));
+    }
     pl->wph = pl->pix ? pl->iwp : vconv_div_up(pl->iwp, p->sw);
     pl->rowsz = pl->pix ? (size_t)pl->iwp * pl->cg
                         : (size_t)p->sw * pl->cg * pl->wph;
@@ -359,11 +396,12 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
         }
     if (vconv_verbose_level() >= 2)
         vconv_log("%s plan: tile %d x %d pixels (%d tiles of %d channels), "
-                  "%d channel groups of %d%s, padded input %d x %d",
+                  "%d channel groups of %d%s%s, padded input %d x %d",
                   isa->name, pl->nb * VCONV_QC_V, pl->ur, pl->ntile,
                   pl->nb * VCONV_QC_V, pl->cg, per,
-                  pl->fold ? " (kernel width folded in)" : "", pl->ihp,
-                  pl->iwp);
+                  pl->fold ? " (kernel width folded in)" : "",
+                  pl->flat ? " (flat walk)" : pl->rows == 2 ? " (2 rows a call)" : "",
+                  pl->ihp, pl->iwp);
     pl->lo = q.lo;
     pl->hi = q.hi;
     pl->zp = q.zp;
@@ -897,7 +935,7 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
     if (!xb)
         return VCONV_ERR_NO_MEMORY;
     const long rows = (long)p->mb * p->g * pl->ihp;
-    const int ohr = vconv_div_up(p->oh, pl->rows); /* row calls an image */
+    const int ohr = pl->calls; /* row calls an image */
     const long jobs = (long)p->mb * p->g * ohr * pl->ntile;
     const size_t es = vconv_dtype_size(p->dst_dt);
     const bool nhwc = p->layout == VCONV_NHWC;
@@ -919,6 +957,7 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
             const int t = (int)(j % pl->ntile);
             long k = j / pl->ntile;
             const int y = (int)(k % ohr) * pl->rows;
+            const int yd = pl->flat ? 0 : y; /* the dst row: the image's */
             k /= ohr;
             const int g = (int)(k % p->g), n = (int)(k / p->g);
             const size_t c0 = (size_t)g * p->ocg;
@@ -927,11 +966,11 @@ static vconv_status q_run(const void *state, const vconv_problem *p,
             if (nhwc) {
                 ps = (size_t)p->oc;
                 cs = 1;
-                base = ((size_t)n * p->oh + y) * p->ow * p->oc + c0;
+                base = ((size_t)n * p->oh + yd) * p->ow * p->oc + c0;
             } else {
                 ps = 1;
                 cs = ohw;
-                base = ((size_t)n * p->oc + c0) * ohw + (size_t)y * p->ow;
+                base = ((size_t)n * p->oc + c0) * ohw + (size_t)yd * p->ow;
             }
             pl->row(pl, xb + (size_t)k * plane, g, y, t, 0, p->ow,
                     d + base * es, ps, cs);

@@ -195,6 +195,15 @@ typedef struct vconv_qplan {
                                 consecutive, wph = iwp, rowsz = iwp * cg),
                                 tapoff[i*kw+j] = i*dh*rowsz + j*dw*cg */
     int kt, ks;              /* AMX: the K steps of a tap, ks of kt groups */
+    bool flat;               /* AMX, stride 1: the flat walk: the padded
+                                rows are one run of pixels (iwp = ow +
+                                (kw - 1) * dw), a row call computes 32 of
+                                them from pixel 32 * y (its y is the call's
+                                index, its dst the image's), the kw - 1
+                                columns past each row computed and
+                                dropped; taken where it needs fewer
+                                16-pixel blocks (8x8 planes: 5, not 8) */
+    int calls;               /* row calls an image and group */
     int rows;                /* output rows a row call computes: 1, or 2
                                 (AMX, rows of <= 16 pixels: the 2nd pixel
                                 block is the next row's; its dst is
