@@ -149,6 +149,34 @@ static void amx_finish_i8(const vconv_qplan *pl, int32_t (*acc)[16], int nv,
     }
 }
 
+/* qk_epi_bf16 for nv pixels of one 16-channel vector, channels
+   consecutive (NHWC), the bias and the ReLU decided once. */
+static void amx_finish_bf16(const vconv_qplan *pl, int32_t (*acc)[16],
+                            int nv, size_t slot, char *d, size_t ps,
+                            int nch)
+{
+    const __mmask16 m = (__mmask16)((1u << nch) - 1);
+    const __m512 bias = _mm512_loadu_ps(pl->bias_f + slot);
+    /* ReLU as qk_epi_bf16's: max(a, 0), which is 0 for a NaN a */
+    const __m512 lo = _mm512_setzero_ps();
+    if (pl->p.dst_dt == VCONV_F32) {
+        for (int u = 0; u < nv; u++) {
+            __m512 a = _mm512_add_ps(_mm512_load_ps(acc[u]), bias);
+            if (pl->p.act == VCONV_ACT_RELU)
+                a = _mm512_max_ps(a, lo);
+            _mm512_mask_storeu_ps(d + (size_t)u * ps * 4, m, a);
+        }
+        return;
+    }
+    for (int u = 0; u < nv; u++) {
+        __m512 a = _mm512_add_ps(_mm512_load_ps(acc[u]), bias);
+        if (pl->p.act == VCONV_ACT_RELU)
+            a = _mm512_max_ps(a, lo);
+        _mm256_mask_storeu_epi16(d + (size_t)u * ps * 2, m,
+                                 (__m256i)_mm512_cvtneps_pbh(a));
+    }
+}
+
 /* The epilogue of accumulator rows u0 .. u0 + nv - 1 of one block and
    channel vector into nv pixels at d, d + ps, ... (elements). */
 static inline __attribute__((always_inline)) void
@@ -158,6 +186,10 @@ amx_epi(const vconv_qplan *pl, int32_t (*acc)[16], int u0, int nv,
 {
     if (!BF && i8fast) {
         amx_finish_i8(pl, acc + u0, nv, slot, d, ps, nc);
+        return;
+    }
+    if (BF && cs == 1) {
+        amx_finish_bf16(pl, acc + u0, nv, slot, d, ps, nc);
         return;
     }
     for (int u = 0; u < nv; u++) {
