@@ -212,9 +212,9 @@ static void test_topology_clamp(void)
     } t[] = {
         {"sane values kept", {48 * KiB, 1 * MiB, 32 * MiB}, {0}, 0, 2,
          {48 * KiB, 1 * MiB, 32 * MiB}, ""},
-        {"this VM's 508 MiB L3, cpuid agrees: the default",
+        {"this VM's 508 MiB L3, cpuid agrees: large, 16 MiB a core",
          {32 * KiB, 1 * MiB, 508 * MiB}, {32 * KiB, 1 * MiB, 508 * MiB}, 1, 2,
-         {32 * KiB, 1 * MiB, 4 * MiB}, "L3 520192 KiB reported"},
+         {32 * KiB, 1 * MiB, 32 * MiB}, "L3 520192 KiB reported"},
         {"508 MiB L3, cpuid sane: cpuid's",
          {32 * KiB, 1 * MiB, 508 * MiB}, {32 * KiB, 1 * MiB, 32 * MiB}, 1, 2,
          {32 * KiB, 1 * MiB, 32 * MiB}, "(cpuid)"},
@@ -226,16 +226,18 @@ static void test_topology_clamp(void)
          {32 * KiB, 1 * MiB, 32 * MiB}, "L2 32768 KiB reported"},
         {"96 MiB L3 on 2 cores: above 32 MiB a core",
          {32 * KiB, 1 * MiB, 96 * MiB}, {0}, 0, 2,
-         {32 * KiB, 1 * MiB, 4 * MiB}, "32 MiB per core"},
+         {32 * KiB, 1 * MiB, 32 * MiB}, "large: 16 MiB per core"},
         {"96 MiB L3 on 4 cores: kept", {32 * KiB, 1 * MiB, 96 * MiB}, {0}, 0,
          4, {32 * KiB, 1 * MiB, 96 * MiB}, ""},
         {"a 1 GiB L3 on 200 cores: above 256 MiB",
          {32 * KiB, 1 * MiB, 1024 * MiB}, {0}, 0, 200,
          {32 * KiB, 1 * MiB, 256 * MiB}, "L3"},
         {"cores 0 taken as 1", {32 * KiB, 1 * MiB, 48 * MiB}, {0}, 0, 0,
-         {32 * KiB, 1 * MiB, 2 * MiB}, "L3"},
+         {32 * KiB, 1 * MiB, 16 * MiB}, "L3"},
+        {"a 128 KiB L3: too small, the default", {32 * KiB, 1 * MiB, 128 * KiB},
+         {0}, 0, 2, {32 * KiB, 1 * MiB, 4 * MiB}, "(default)"},
         {"SIZE_MAX", {SIZE_MAX, SIZE_MAX, SIZE_MAX}, {0}, 0, 2,
-         {32 * KiB, 1 * MiB, 4 * MiB}, "L1d"},
+         {32 * KiB, 1 * MiB, 32 * MiB}, "L1d"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         size_t out[3];
