@@ -129,6 +129,22 @@ amx_block(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
     }
 }
 
+/* amx_block for np pixel blocks and nb channel vectors (1 or 2 each). */
+static inline __attribute__((always_inline)) void
+amx_blocks(const vconv_qplan *pl, const uint8_t *xa, size_t a1,
+           const uint8_t *wt, int np, int nb, const int BF,
+           int32_t (*acc)[16][16])
+{
+    if (np == 2 && nb == 2)
+        amx_block(pl, xa, a1, wt, 2, 2, BF, acc);
+    else if (np == 2)
+        amx_block(pl, xa, a1, wt, 2, 1, BF, acc);
+    else if (nb == 2)
+        amx_block(pl, xa, a1, wt, 1, 2, BF, acc);
+    else
+        amx_block(pl, xa, a1, wt, 1, 1, BF, acc);
+}
+
 /* qk_epi_i8 for nv pixels of one 16-channel vector, int8 dst, channels
    consecutive (NHWC): the plan's vectors loaded once (qk_epi_i8 reloads
    them after every store: a char store may alias the plan). */
@@ -228,14 +244,7 @@ amx_row(const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
         const uint8_t *xa = (const uint8_t *)xg + (size_t)f0 * px;
         const size_t a1 = (size_t)VCONV_QC_AMX_PIX * px;
         const int np = run - f0 > VCONV_QC_AMX_PIX ? 2 : 1;
-        if (np == 2 && nb == 2)
-            amx_block(pl, xa, a1, wt, 2, 2, BF, acc);
-        else if (np == 2)
-            amx_block(pl, xa, a1, wt, 2, 1, BF, acc);
-        else if (nb == 2)
-            amx_block(pl, xa, a1, wt, 1, 2, BF, acc);
-        else
-            amx_block(pl, xa, a1, wt, 1, 1, BF, acc);
+        amx_blocks(pl, xa, a1, wt, np, nb, BF, acc);
         for (int k = 0; k < np; k++)
             for (int b = 0; b < nb; b++) {
                 const int left = nch - b * VCONV_QC_V;
@@ -274,14 +283,7 @@ amx_row(const vconv_qplan *pl, const uint32_t *xg, int g, int y, int tile,
     for (int x = x0; x < x1; x += 2 * VCONV_QC_AMX_PIX) {
         const uint8_t *xa = xr + (size_t)x * px;
         const int np = two || x1 - x > VCONV_QC_AMX_PIX ? 2 : 1;
-        if (np == 2 && nb == 2)
-            amx_block(pl, xa, a1, wt, 2, 2, BF, acc);
-        else if (np == 2)
-            amx_block(pl, xa, a1, wt, 2, 1, BF, acc);
-        else if (nb == 2)
-            amx_block(pl, xa, a1, wt, 1, 2, BF, acc);
-        else
-            amx_block(pl, xa, a1, wt, 1, 1, BF, acc);
+        amx_blocks(pl, xa, a1, wt, np, nb, BF, acc);
         for (int k = 0; k < np; k++) {
             /* block k's first pixel and its dst (row y + 1: ow pixels on) */
             const int xk = two ? x : x + k * VCONV_QC_AMX_PIX;
