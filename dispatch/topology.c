@@ -255,7 +255,7 @@ void vconv_topology_clamp(const size_t raw[3], const size_t alt[3], int cores,
            core, half the cap, rather than the small default (measured on
            a Sapphire Rapids class guest reporting 480 MiB: VGG-16's
            Winograd layers at 0.61-0.79x oneDNN with 4 MiB, 0.84-1.04x
-           with 32 MiB, as good as 64 MiB) */
+           with 32 MiB; 64 MiB helped its conv4-5 more, nothing else) */
         const bool large = i == 2 && raw[i] > range_lo[i];
         const size_t big =
             vconv_min_sz(16 * MiB * (size_t)cores, range_hi[2]);
