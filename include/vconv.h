@@ -295,7 +295,15 @@ VCONV_API int vconv_default_threads(void);
  *   Stated bound, against the exact sum of the same bf16 inputs
  *   (mag = |bias| + sum |x * w|, n = K + 1): |err| <= n * 2^-24 * mag
  *   (+ 2^-8 |y| for a BF16 dst), for inputs whose products are normal
- *   floats (AVX512_BF16 flushes subnormal products and sums to zero).
+ *   floats (AVX512_BF16 and AMX-BF16 flush subnormal products and sums
+ *   to zero).
+ *
+ * On a CPU with AMX (Sapphire Rapids and later, Linux 5.16+), the
+ * library's CPU detection (once, at its first use) asks the kernel for
+ * the process's permission to use the tile registers, and a
+ * low-precision run on AMX configures and then releases the tiles of
+ * each thread it uses: a caller's own tile configuration does not
+ * survive such a call.
  *
  * Scales, zero points of float32 / bf16 problems must be left 0; wei_scales
  * must be NULL for them.
