@@ -212,7 +212,8 @@ static void q_destroy(void *state)
 }
 
 /* Fold the kernel width into the channels when that pads fewer of them
-   and the window is small (qconv.h, vconv_qplan.fold); int8 only. */
+   and the window is small (qconv.h, vconv_qplan.fold): int8 on the vector
+   kernels; int8 and bf16 first layers on AMX. */
 static bool want_fold(const vconv_problem *p, int per, bool pix)
 {
     const int k = p->kw * p->icg;
@@ -400,7 +401,9 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
                   isa->name, pl->nb * VCONV_QC_V, pl->ur, pl->ntile,
                   pl->nb * VCONV_QC_V, pl->cg, per,
                   pl->fold ? " (kernel width folded in)" : "",
-                  pl->flat ? " (flat walk)" : pl->rows == 2 ? " (2 rows a call)" : "",
+                  pl->flat        ? " (flat walk)"
+                  : pl->rows == 2 ? " (2 rows a call)"
+                                  : "",
                   pl->ihp, pl->iwp);
     pl->lo = q.lo;
     pl->hi = q.hi;
@@ -651,9 +654,6 @@ static void pad_row(const vconv_qplan *pl, const void *src, int n, int g,
     }
 }
 
-/* One padded row under fold: column x holds output column x's window
-   (kernel taps j, then channels), the zero point outside the input; the
-   window is put together in t[] and stored as groups. */
 /* pad_row_fold for bf16 (AMX only, pixel-major): column x holds output
    column x's window (taps j, then channels) as 16-bit values, 0 outside
    the input and past the window. NHWC, groups 1, dilation 1: the row
@@ -721,6 +721,9 @@ static void pad_row_fold16(const vconv_qplan *pl, const void *src, int n,
     }
 }
 
+/* One padded row under fold: column x holds output column x's window
+   (kernel taps j, then channels), the zero point outside the input; the
+   window is put together in t[] and stored as groups. */
 static void pad_row_fold(const vconv_qplan *pl, const void *src, int n,
                          int g, int yp, uint32_t *xr)
 {

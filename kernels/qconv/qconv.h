@@ -169,7 +169,9 @@ typedef struct vconv_qplan {
                                 kw * icg window (ordered j, then channel),
                                 the kernel runs kw = stride_w = 1; taken
                                 when it pads fewer channels (first layers:
-                                3 channels x 11 = 33 in 36, not 3 in 4) */
+                                3 channels x 11 = 33 in 36, not 3 in 4),
+                                and on AMX for first layers whose window
+                                fits 2 K steps (qconv.c, want_fold) */
     uint32_t kind;           /* VCONV_DT_INT8 or VCONV_DT_BF16 */
     int per;                 /* channels a 4-byte group: 4 (bytes), 2
                                 (16-bit words), 1 (float32) */
