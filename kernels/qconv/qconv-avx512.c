@@ -24,23 +24,17 @@
 #define QK_DOT(a, x, w) _mm512_fmadd_ps(x, w, a)
 #define QK_NAME vconv_qconv_row_bf16__avx512
 
+#include "qconv-epi-avx512.h"
+
+/* The bf16 epilogue (qconv-epi-avx512.h) with the rounding to bf16 done
+   by hand: this file runs without AVX512_BF16. */
 static inline __attribute__((always_inline)) void
 qk_epilogue(const vconv_qplan *pl, __m512 a, size_t slot, char *d, size_t cs,
             int nch)
 {
-    const __mmask16 m = (__mmask16)((1u << nch) - 1);
-    a = _mm512_add_ps(a, _mm512_loadu_ps(pl->bias_f + slot));
-    if (pl->p.act == VCONV_ACT_RELU)
-        a = _mm512_max_ps(a, _mm512_setzero_ps());
+    a = qk_bias_relu(pl, a, slot);
     if (pl->p.dst_dt == VCONV_F32) {
-        if (cs == 1) {
-            _mm512_mask_storeu_ps(d, m, a);
-        } else {
-            float t[16];
-            _mm512_storeu_ps(t, a);
-            for (int i = 0; i < nch; i++)
-                ((float *)d)[(size_t)i * cs] = t[i];
-        }
+        qk_store_f32(d, cs, nch, a);
         return;
     }
     /* to bf16, round to nearest even (vconv_f32_to_bf16); NaN stays NaN */
@@ -52,15 +46,8 @@ qk_epilogue(const vconv_qplan *pl, __m512 a, size_t slot, char *d, size_t cs,
     __mmask16 nan = _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q);
     r = _mm512_mask_mov_epi32(r, nan,
                               _mm512_or_si512(u, _mm512_set1_epi32(0x400000)));
-    __m256i h = _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16));
-    if (cs == 1) {
-        _mm256_mask_storeu_epi16(d, m, h);
-    } else {
-        uint16_t t[16];
-        _mm256_storeu_si256((__m256i *)t, h);
-        for (int i = 0; i < nch; i++)
-            ((uint16_t *)d)[(size_t)i * cs] = t[i];
-    }
+    qk_store_16(d, cs, nch,
+                _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
 }
 
 #include "qconv-kernel.h"

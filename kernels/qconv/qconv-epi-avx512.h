@@ -53,39 +53,59 @@ qk_epi_i8(const vconv_qplan *pl, __m512i a, size_t slot, char *d, size_t cs,
     }
 }
 
+/* bf16 kernels: the bias and ReLU of one vector of 16 float32
+   accumulators. */
+static inline __attribute__((always_inline)) __m512
+qk_bias_relu(const vconv_qplan *pl, __m512 a, size_t slot)
+{
+    a = _mm512_add_ps(a, _mm512_loadu_ps(pl->bias_f + slot));
+    if (pl->p.act == VCONV_ACT_RELU)
+        a = _mm512_max_ps(a, _mm512_setzero_ps());
+    return a;
+}
+
+/* Stores the first nch float32 of a at d, d + cs, ... (elements). */
+static inline __attribute__((always_inline)) void
+qk_store_f32(char *d, size_t cs, int nch, __m512 a)
+{
+    if (cs == 1) {
+        _mm512_mask_storeu_ps(d, (__mmask16)((1u << nch) - 1), a);
+        return;
+    }
+    float t[16];
+    _mm512_storeu_ps(t, a);
+    for (int i = 0; i < nch; i++)
+        ((float *)d)[(size_t)i * cs] = t[i];
+}
+
+/* Stores the first nch 16-bit values of h at d, d + cs, ... (elements). */
+static inline __attribute__((always_inline)) void
+qk_store_16(char *d, size_t cs, int nch, __m256i h)
+{
+    if (cs == 1) {
+        _mm256_mask_storeu_epi16(d, (__mmask16)((1u << nch) - 1), h);
+        return;
+    }
+    uint16_t t[16];
+    _mm256_storeu_si256((__m256i *)t, h);
+    for (int i = 0; i < nch; i++)
+        ((uint16_t *)d)[(size_t)i * cs] = t[i];
+}
+
 #if defined(__AVX512BF16__)
 /* bf16: finishes one vector of 16 float32 accumulators a (bias, ReLU) and
-   stores its first nch channels at d, d + cs, ... as f32 or bf16. */
+   stores its first nch channels at d, d + cs, ... as f32 or bf16
+   (vcvtneps2bf16). */
 static inline __attribute__((always_inline)) void
 qk_epi_bf16(const vconv_qplan *pl, __m512 a, size_t slot, char *d, size_t cs,
             int nch)
 {
-    const __mmask16 m = (__mmask16)((1u << nch) - 1);
-    a = _mm512_add_ps(a, _mm512_loadu_ps(pl->bias_f + slot));
-    if (pl->p.act == VCONV_ACT_RELU)
-        a = _mm512_max_ps(a, _mm512_setzero_ps());
-    if (pl->p.dst_dt == VCONV_F32) {
-        if (cs == 1) {
-            _mm512_mask_storeu_ps(d, m, a);
-        } else {
-            float t[16];
-            _mm512_storeu_ps(t, a);
-            for (int i = 0; i < nch; i++)
-                ((float *)d)[(size_t)i * cs] = t[i];
-        }
-        return;
-    }
-    __m256i h = (__m256i)_mm512_cvtneps_pbh(a);
-    if (cs == 1) {
-        _mm256_mask_storeu_epi16(d, m, h);
-    } else {
-        uint16_t t[16];
-        _mm256_storeu_si256((__m256i *)t, h);
-        for (int i = 0; i < nch; i++)
-            ((uint16_t *)d)[(size_t)i * cs] = t[i];
-    }
+    a = qk_bias_relu(pl, a, slot);
+    if (pl->p.dst_dt == VCONV_F32)
+        qk_store_f32(d, cs, nch, a);
+    else
+        qk_store_16(d, cs, nch, (__m256i)_mm512_cvtneps_pbh(a));
 }
-
 #endif
 
 #endif

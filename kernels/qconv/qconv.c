@@ -332,10 +332,10 @@ static vconv_status q_create(const vconv_problem *p, const void *weights,
     pl->end = isa->end;
     pl->per = per;
     pl->dom = isa->dom;
-    pl->cg = pl->cgu = vconv_div_up(p->icg, per);
-    if (isa->pix) {
+    pl->cg = vconv_div_up(p->icg, per);
+    if (isa->pix) { /* cg padded to ks steps of kt (qconv.h) */
         pl->pix = true;
-        amx_k(pl->cgu, &pl->kt, &pl->ks);
+        amx_k(pl->cg, &pl->kt, &pl->ks);
         pl->cg = pl->kt * pl->ks;
     }
     pl->nbl = vconv_div_up(p->ocg, VCONV_QC_V);

@@ -210,8 +210,6 @@ typedef struct vconv_qplan {
                                 (AMX, rows of <= 16 pixels: the 2nd pixel
                                 block is the next row's; its dst is
                                 ow * pix_stride further) */
-    int cgu;                 /* the groups holding the user's channels
-                                (ceil(icg / per)); cg >= cgu (AMX pads) */
     uint32_t fill;           /* what padding holds: the zero point in the
                                 kernel's domain (int8), 0 (bf16) */
     uint32_t *w;             /* [g][ntile][kh][kw][cg][nb][16] groups */
